@@ -1,0 +1,76 @@
+/**
+ * `ma-auth init`: gather and validate every answer first (wizard on a TTY,
+ * flags otherwise), then create the install in one all-or-nothing step.
+ */
+import { fingerprint } from '../../../keys/data-key.js';
+import { createInstall, existingInstall, SetupError, SetupInterrupted } from '../../../ops/setup.js';
+import type { Deps } from '../../deps.js';
+import { CliError, InterruptedError } from '../../errors.js';
+import { EXIT } from '../../exit-codes.js';
+import type { InitFlags } from './index.js';
+import { fromFlags } from './input.js';
+import { alexaConsoleValues, renderInitResult } from './render.js';
+import { askSetup } from './wizard.js';
+
+export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
+  const existing = existingInstall(deps.paths);
+  if (existing.length > 0) {
+    const why = flags.force
+      ? '--force would first back up the existing set-up, and `ma-auth backup` is not available in this version, so it refuses too.'
+      : 'Replacing it would orphan the data key and every linked token. Use --force to replace it (after a backup).';
+    throw new CliError(
+      EXIT.alreadyInitialised,
+      `ma-auth is already set up here (found ${existing.join(', ')}). ${why}`,
+    );
+  }
+
+  const interactive = !flags.yes && deps.io.canPrompt();
+  const input = interactive ? await askSetup(flags, deps) : fromFlags(flags, deps);
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await createInstall(input, {
+      env: deps.env,
+      paths: deps.paths,
+      now: deps.now(),
+      keychain: deps.keychain,
+      interrupted: () => interrupted,
+    });
+    if (interrupted) throw new SetupInterrupted();
+    const values = alexaConsoleValues(result.config, input.redirectUris, result.alexaClientSecret);
+    if (flags.json) {
+      deps.io.out(
+        JSON.stringify({
+          event: 'initialised',
+          configFile: deps.paths.configFile,
+          dataDir: deps.paths.dataDir,
+          keyStore: result.config.keyStore,
+          keySource: result.keySource.location,
+          keyFingerprint: fingerprint(result.key),
+          alexa: values,
+          musicAssistant: {
+            clientId: 'music-assistant',
+            secretFile: deps.paths.introspectionSecretFile,
+            introspectionUri: `${result.config.publicUrl}/oauth/introspect`,
+          },
+        }),
+      );
+    } else {
+      deps.io.out(renderInitResult(result, values, deps));
+    }
+  } catch (err) {
+    if (err instanceof SetupInterrupted) throw new InterruptedError();
+    if (err instanceof SetupError) {
+      const code =
+        err.code === 'exists' ? EXIT.alreadyInitialised : err.code === 'unwritable' ? EXIT.error : EXIT.usage;
+      throw new CliError(code, `${err.message}\nNothing was created.`, { cause: err });
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Entry point: one registration point for every command. Each command module
+ * declares its flags and help here and `import()`s its implementation only
+ * when it runs, so `ma-auth --help` stays fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerInit } from './commands/init/index.js';
+import { registerStatus } from './commands/status/index.js';
+import { type Deps, systemDeps } from './deps.js';
+import { toCliError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(getDeps: () => Deps): Command {
+  const program = new Command('ma-auth')
+    .description('Safe, durable Alexa account linking for a self-hosted Music Assistant.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Start here:
+  $ ma-auth init     set up: key, store, clients; prints what to paste into the Alexa console
+  $ ma-auth status   what is set up, and whether the listener answers
+
+Environment:
+  MA_AUTH_HOME       keep config and data under this folder (containers)
+  MA_AUTH_KEY        the data key (base64url), overrides every other key source
+  MA_AUTH_KEY_FILE   a file holding the data key (Docker / Home Assistant secrets)
+  NO_COLOR           no colours`,
+    );
+  registerInit(program, getDeps);
+  registerStatus(program, getDeps);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never calls process.exit itself. */
+export async function main(argv: readonly string[], deps?: Deps): Promise<number> {
+  let built: Deps | undefined = deps;
+  const getDeps = () => {
+    built ??= systemDeps();
+    return built;
+  };
+  const program = buildProgram(getDeps);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => (deps ? deps.io.stdout.write(s) : process.stdout.write(s)),
+    writeErr: (s) => (deps ? deps.io.stderr.write(s) : process.stderr.write(s)),
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version "errors" are successes; everything else is a usage error.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    const cliError = toCliError(err);
+    const io = getDeps().io;
+    io.err(`error: ${cliError.message}`);
+    if (cliError.exitCode === EXIT.error && getDeps().env.MA_AUTH_DEBUG && err instanceof Error) {
+      io.err(err.stack ?? '');
+    }
+    return cliError.exitCode;
+  }
+}

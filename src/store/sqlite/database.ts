@@ -1,0 +1,105 @@
+/**
+ * Opening the SQLite file the way every process must, so the CLI and a running
+ * listener can share it safely:
+ *
+ * - WAL: readers never block the writer, and the writer never blocks readers.
+ * - synchronous=FULL: with WAL, every COMMIT fsyncs the log before it returns,
+ *   which is what makes "durable before it answers" true.
+ * - busy timeout: a process that finds the write lock taken waits for it
+ *   instead of surfacing SQLITE_BUSY.
+ * - foreign keys on; writes start with BEGIN IMMEDIATE, so two writers queue on
+ *   the lock up front rather than deadlocking on a read-to-write upgrade.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { StoreError } from '../errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+
+export const BUSY_TIMEOUT_MS = 10_000;
+
+export function openDatabase(file: string, options: { readOnly?: boolean } = {}): DatabaseSync {
+  let db: DatabaseSync;
+  if (!options.readOnly) createPrivate(file);
+  try {
+    db = new DatabaseSync(file, {
+      timeout: BUSY_TIMEOUT_MS,
+      enableForeignKeyConstraints: true,
+      readOnly: options.readOnly ?? false,
+    });
+  } catch (err) {
+    throw new StoreError('unavailable', `cannot open the store ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    if (!options.readOnly) db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    return db;
+  } catch (err) {
+    db.close();
+    throw translate(err, file);
+  }
+}
+
+/** Runs `fn` in a write transaction (BEGIN IMMEDIATE … COMMIT); rolls back if it throws. */
+export function writeTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  return row.user_version;
+}
+
+/**
+ * Brings the schema up to date, one migration per transaction. Safe when two
+ * processes open a new file at once: the version is re-read under the lock.
+ */
+export function migrate(db: DatabaseSync, file: string): number {
+  const found = schemaVersion(db);
+  if (found > LATEST_SCHEMA_VERSION) {
+    throw new StoreError(
+      'newer_schema',
+      `the store ${file} has schema version ${found}, written by a newer ma-auth (this one knows up to ${LATEST_SCHEMA_VERSION}). Upgrade ma-auth.`,
+    );
+  }
+  for (let target = found + 1; target <= LATEST_SCHEMA_VERSION; target++) {
+    writeTransaction(db, () => {
+      if (schemaVersion(db) >= target) return;
+      db.exec(MIGRATIONS[target - 1] as string);
+      db.exec(`PRAGMA user_version = ${target}`);
+    });
+  }
+  return schemaVersion(db);
+}
+
+export function translate(err: unknown, file: string): StoreError {
+  const e = err as { errcode?: number; message?: string };
+  // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26): the file is not a usable store.
+  if (e.errcode === 11 || e.errcode === 26) {
+    return new StoreError('corrupt', `the store ${file} is damaged or not an ma-auth store (${e.message})`, {
+      cause: err,
+    });
+  }
+  return new StoreError('unavailable', `store ${file}: ${e.message ?? String(err)}`, { cause: err });
+}
+
+/**
+ * Create the file 0600 before SQLite does (it would use the umask, often 0644);
+ * SQLite then gives the -wal and -shm files the same mode as the database.
+ */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'a', 0o600));
+  } catch {
+    // Reported with a better message by the open that follows.
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Versioned schema migrations. `PRAGMA user_version` holds the version; each
+ * migration runs in its own transaction, so a crash leaves the store at the
+ * previous version, never in between. Append only: never edit a shipped step.
+ *
+ * Times are epoch milliseconds. Secrets appear only as SHA-256 hashes; columns
+ * named `*_sealed` hold AES-256-GCM envelopes (src/crypto/aead.ts).
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: initial schema
+  `
+  CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE clients (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('alexa', 'cli', 'introspection', 'device')),
+    type          TEXT NOT NULL CHECK (type IN ('confidential', 'public')),
+    secret_hash   TEXT,
+    redirect_uris TEXT NOT NULL DEFAULT '[]',
+    grant_types   TEXT NOT NULL DEFAULT '[]',
+    scopes        TEXT NOT NULL DEFAULT '',
+    require_pkce  INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  ) STRICT;
+
+  -- A grant is a token family: everything issued from one approval.
+  CREATE TABLE grants (
+    id             TEXT PRIMARY KEY,
+    client_id      TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    owner_id       TEXT NOT NULL,
+    scope          TEXT NOT NULL,
+    origin         TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    last_used_at   INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    revoked_reason TEXT
+  ) STRICT;
+  CREATE INDEX grants_client ON grants(client_id);
+
+  CREATE TABLE tokens (
+    hash          TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    grant_id      TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+    generation    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    last_used_at  INTEGER,
+    superseded_at INTEGER,
+    revoked_at    INTEGER
+  ) STRICT;
+  CREATE INDEX tokens_grant ON tokens(grant_id);
+  CREATE INDEX tokens_expires ON tokens(expires_at);
+
+  CREATE TABLE authorization_codes (
+    hash                  TEXT PRIMARY KEY,
+    client_id             TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    redirect_uri          TEXT NOT NULL,
+    scope                 TEXT NOT NULL,
+    owner_id              TEXT NOT NULL,
+    code_challenge        TEXT,
+    code_challenge_method TEXT,
+    created_at            INTEGER NOT NULL,
+    expires_at            INTEGER NOT NULL,
+    consumed_at           INTEGER,
+    grant_id              TEXT
+  ) STRICT;
+
+  CREATE TABLE device_authorizations (
+    id                  TEXT PRIMARY KEY,
+    device_code_hash    TEXT NOT NULL UNIQUE,
+    user_code_hash      TEXT NOT NULL UNIQUE,
+    client_id           TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    scope               TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed', 'cancelled')),
+    created_at          INTEGER NOT NULL,
+    expires_at          INTEGER NOT NULL,
+    interval_s          INTEGER NOT NULL,
+    last_polled_at      INTEGER,
+    owner_id            TEXT,
+    linked_client_id    TEXT,
+    grant_id            TEXT,
+    decided_at          INTEGER,
+    request_meta_sealed TEXT
+  ) STRICT;
+  CREATE INDEX device_authorizations_expires ON device_authorizations(expires_at);
+
+  -- An authorization request waiting on the consent page.
+  CREATE TABLE pending_requests (
+    id                    TEXT PRIMARY KEY,
+    client_id             TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    redirect_uri          TEXT NOT NULL,
+    scope                 TEXT NOT NULL,
+    state_sealed          TEXT,
+    code_challenge        TEXT,
+    code_challenge_method TEXT,
+    csrf_hash             TEXT NOT NULL,
+    failed_attempts       INTEGER NOT NULL DEFAULT 0,
+    created_at            INTEGER NOT NULL,
+    expires_at            INTEGER NOT NULL,
+    request_meta_sealed   TEXT
+  ) STRICT;
+  CREATE INDEX pending_requests_expires ON pending_requests(expires_at);
+
+  CREATE TABLE audit_events (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    severity      TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+    client_id     TEXT,
+    grant_id      TEXT,
+    detail_sealed TEXT
+  ) STRICT;
+  CREATE INDEX audit_events_at ON audit_events(at);
+  `,
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
