@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     // Child-process and real-peer tests start processes; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 30_000,

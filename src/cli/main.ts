@@ -30,6 +30,12 @@ Environment:
   MA_AUTH_KEY_FILE   a file holding the data key (Docker / Home Assistant secrets)
   NO_COLOR           no colours`,
     );
+  // Before registering commands: subcommands copy these settings when created.
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => void getDeps().io.stdout.write(s),
+    writeErr: (s) => void getDeps().io.stderr.write(s),
+  });
   registerInit(program, getDeps);
   registerStatus(program, getDeps);
   return program;
@@ -43,11 +49,6 @@ export async function main(argv: readonly string[], deps?: Deps): Promise<number
     return built;
   };
   const program = buildProgram(getDeps);
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => (deps ? deps.io.stdout.write(s) : process.stdout.write(s)),
-    writeErr: (s) => (deps ? deps.io.stderr.write(s) : process.stderr.write(s)),
-  });
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;

@@ -27,7 +27,7 @@ function fileSource(path: string, location: string, own: boolean): Omit<KeySourc
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         // A variable that names a missing file is a mistake, not "no key here".
-        if (code === 'ENOENT' && own) return null;
+        if ((code === 'ENOENT' || code === 'ENOTDIR') && own) return null;
         throw new KeySourceError(location, describeFsError(code), { cause: err });
       }
       if (own && process.platform !== 'win32') {

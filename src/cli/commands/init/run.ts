@@ -2,8 +2,11 @@
  * `ma-auth init`: gather and validate every answer first (wizard on a TTY,
  * flags otherwise), then create the install in one all-or-nothing step.
  */
+import { existsSync } from 'node:fs';
 import { fingerprint } from '../../../keys/data-key.js';
+import { resolveKey } from '../../../keys/resolver.js';
 import { createInstall, existingInstall, SetupError, SetupInterrupted } from '../../../ops/setup.js';
+import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import type { Deps } from '../../deps.js';
 import { CliError, InterruptedError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
@@ -15,6 +18,7 @@ import { askSetup } from './wizard.js';
 export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
   const existing = existingInstall(deps.paths);
   if (existing.length > 0) {
+    await refuseMismatchedEnvKey(deps);
     const why = flags.force
       ? '--force would first back up the existing set-up, and `ma-auth backup` is not available in this version, so it refuses too.'
       : 'Replacing it would orphan the data key and every linked token. Use --force to replace it (after a backup).';
@@ -72,5 +76,24 @@ export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * A store is already here: if the owner also set MA_AUTH_KEY / MA_AUTH_KEY_FILE
+ * and it is not the store's key, say that (the more useful message) first.
+ */
+async function refuseMismatchedEnvKey(deps: Deps): Promise<void> {
+  if (!existsSync(deps.paths.storeFile) || !(deps.env.MA_AUTH_KEY || deps.env.MA_AUTH_KEY_FILE)) return;
+  const found = await resolveKey({ env: deps.env, paths: deps.paths }).catch(() => null);
+  if (!found) return;
+  const store = await SqliteStore.open({ file: deps.paths.storeFile }).catch(() => null);
+  const binding = await store?.keyBinding();
+  await store?.close();
+  if (binding && binding.keyId !== found.key.id) {
+    throw new CliError(
+      EXIT.keyProblem,
+      `${found.source.location} holds key ${fingerprint(found.key)}, but the store ${deps.paths.storeFile} was sealed with ${fingerprint(binding.keyId)}. Nothing was changed.`,
+    );
   }
 }

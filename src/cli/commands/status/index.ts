@@ -15,7 +15,7 @@ Exit codes: 0 all well, 3 not set up (run ma-auth init), 4 key missing or not th
 
 Examples:
   $ ma-auth status
-  $ ma-auth status --json | jq .counts`,
+  $ ma-auth status --json | jq .store`,
     )
     .action(async (flags: { json?: boolean }) => {
       const { runStatus } = await import('./run.js');

@@ -82,7 +82,7 @@ export async function runStatus(flags: { json?: boolean }, deps: Deps): Promise<
 
   if (flags.json) deps.io.out(JSON.stringify(report));
   else deps.io.out(renderStatus(report));
-  if (failure) throw new CliError(failure.exitCode, failure.message.split('\n')[0] as string);
+  if (failure) throw failure;
 }
 
 function renderStatus(r: StatusReport): string {

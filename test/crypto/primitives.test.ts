@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { constantEquals } from '../../src/crypto/constant-equals.js';
+import { sha256Hex } from '../../src/crypto/hash.js';
+import { hkdf } from '../../src/crypto/hkdf.js';
+import { randomToken, TOKEN_PATTERN, TOKEN_PREFIXES } from '../../src/crypto/random-token.js';
+import { decodeKey, encodeKey, fingerprint, generateDataKey } from '../../src/keys/data-key.js';
+import { cliClientSecret } from '../../src/oauth/builtin-clients.js';
+
+describe('crypto primitives', () => {
+  it('sha256Hex matches the RFC 6234 test vector', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('hkdf matches RFC 5869 test case 3 (empty salt and info)', () => {
+    expect(hkdf(Buffer.alloc(22, 0x0b), '', 42).toString('hex')).toBe(
+      '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8',
+    );
+  });
+
+  it('constantEquals compares values of any length', () => {
+    expect(constantEquals('secret', 'secret')).toBe(true);
+    expect(constantEquals('secret', 'secreT')).toBe(false);
+    expect(constantEquals('short', 'a much longer value')).toBe(false);
+    expect(constantEquals(Buffer.from('x'), 'x')).toBe(true);
+  });
+
+  it('tokens carry their prefix and 256 bits, and the redaction pattern finds them', () => {
+    for (const kind of Object.keys(TOKEN_PREFIXES) as (keyof typeof TOKEN_PREFIXES)[]) {
+      const token = randomToken(kind);
+      expect(token.startsWith(TOKEN_PREFIXES[kind])).toBe(true);
+      expect(Buffer.from(token.slice(TOKEN_PREFIXES[kind].length), 'base64url')).toHaveLength(32);
+      expect(`log line ${token} end`.replace(TOKEN_PATTERN, '[redacted]')).toBe('log line [redacted] end');
+    }
+    expect(randomToken('refreshToken')).not.toBe(randomToken('refreshToken'));
+  });
+
+  it('data keys round-trip through their text form and have stable ids', () => {
+    const key = generateDataKey();
+    const again = decodeKey(`${encodeKey(key)}\n`);
+    expect(again.id).toBe(key.id);
+    expect(fingerprint(key)).toMatch(/^[0-9a-f]{4}(:[0-9a-f]{4}){3}$/);
+    expect(() => decodeKey('too-short')).toThrow(/43 characters/);
+    expect(() => decodeKey(Buffer.alloc(32).toString('base64'))).toThrow();
+  });
+
+  it('the key id reveals nothing obvious about the key bytes', () => {
+    const key = generateDataKey();
+    expect(key.id).not.toContain(key.bytes.toString('hex').slice(0, 8));
+    expect(sha256Hex(key.bytes).slice(0, 16)).not.toBe(key.id.slice(1));
+  });
+
+  it('the CLI client secret is derived from the data key and differs per key', () => {
+    const a = generateDataKey();
+    expect(cliClientSecret(a)).toBe(cliClientSecret(decodeKey(encodeKey(a))));
+    expect(cliClientSecret(a)).not.toBe(cliClientSecret(generateDataKey()));
+    expect(cliClientSecret(a).startsWith('maa_cs_')).toBe(true);
+  });
+});
