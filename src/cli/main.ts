@@ -4,8 +4,12 @@
  * when it runs, so `ma-auth --help` stays fast.
  */
 import { Command, CommanderError } from 'commander';
+import { registerApprove } from './commands/approve/index.js';
 import { registerInit } from './commands/init/index.js';
+import { registerLink } from './commands/link/index.js';
+import { registerServe } from './commands/serve/index.js';
 import { registerStatus } from './commands/status/index.js';
+import { registerStop } from './commands/stop/index.js';
 import { type Deps, systemDeps } from './deps.js';
 import { toCliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -38,6 +42,10 @@ Environment:
   });
   registerInit(program, getDeps);
   registerStatus(program, getDeps);
+  registerServe(program, getDeps);
+  registerStop(program, getDeps);
+  registerLink(program, getDeps);
+  registerApprove(program, getDeps);
   return program;
 }
 

@@ -53,3 +53,8 @@ export interface Owner {
 export interface KeyBinding {
   readonly keyId: string;
 }
+
+export type * from './records/codes.js';
+export type * from './records/grants.js';
+export type * from './records/maintenance.js';
+export type * from './records/pairing.js';

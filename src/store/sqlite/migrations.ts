@@ -42,18 +42,23 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX grants_client ON grants(client_id);
 
+  -- Refresh rotation (DESIGN.md "Refresh"): a refresh token is *confirmed* when
+  -- first presented (used_at); confirming retires its parent and siblings
+  -- (superseded_at). Access tokens only expire or get revoked.
   CREATE TABLE tokens (
     hash          TEXT PRIMARY KEY,
     kind          TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
     grant_id      TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+    scope         TEXT NOT NULL,
     generation    INTEGER NOT NULL,
     created_at    INTEGER NOT NULL,
     expires_at    INTEGER NOT NULL,
+    used_at       INTEGER,
     last_used_at  INTEGER,
     superseded_at INTEGER,
     revoked_at    INTEGER
   ) STRICT;
-  CREATE INDEX tokens_grant ON tokens(grant_id);
+  CREATE INDEX tokens_grant ON tokens(grant_id, kind);
   CREATE INDEX tokens_expires ON tokens(expires_at);
 
   CREATE TABLE authorization_codes (
@@ -69,6 +74,7 @@ export const MIGRATIONS: readonly string[] = [
     consumed_at           INTEGER,
     grant_id              TEXT
   ) STRICT;
+  CREATE INDEX authorization_codes_expires ON authorization_codes(expires_at);
 
   CREATE TABLE device_authorizations (
     id                  TEXT PRIMARY KEY,
@@ -83,6 +89,7 @@ export const MIGRATIONS: readonly string[] = [
     last_polled_at      INTEGER,
     owner_id            TEXT,
     linked_client_id    TEXT,
+    linked_scope        TEXT,
     grant_id            TEXT,
     decided_at          INTEGER,
     request_meta_sealed TEXT
@@ -90,8 +97,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX device_authorizations_expires ON device_authorizations(expires_at);
 
   -- An authorization request waiting on the consent page.
+  -- Keyed by the SHA-256 of the handle the consent page carries.
   CREATE TABLE pending_requests (
-    id                    TEXT PRIMARY KEY,
+    id_hash               TEXT PRIMARY KEY,
     client_id             TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
     redirect_uri          TEXT NOT NULL,
     scope                 TEXT NOT NULL,
@@ -116,6 +124,14 @@ export const MIGRATIONS: readonly string[] = [
     detail_sealed TEXT
   ) STRICT;
   CREATE INDEX audit_events_at ON audit_events(at);
+
+  -- Failed attempts per opaque key (a keyed hash of a client address, never
+  -- the address), in fixed windows: RFC 8628 §5.1 attempt limits.
+  CREATE TABLE attempt_counters (
+    key             TEXT PRIMARY KEY,
+    count           INTEGER NOT NULL,
+    window_ends_at  INTEGER NOT NULL
+  ) STRICT;
   `,
 ];
 

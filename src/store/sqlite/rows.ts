@@ -1,8 +1,12 @@
 /** Row → record mapping, kept apart so queries stay readable. */
+import type { AuthorizationCodeRecord } from '../records/codes.js';
+import type { GrantRecord, TokenRecord } from '../records/grants.js';
 import type { ClientRecord } from '../types.js';
 
+type AnyRow = Record<string, unknown>;
+
 export function clientFromRow(row: unknown): ClientRecord {
-  const r = row as Record<string, unknown>;
+  const r = row as AnyRow;
   return {
     id: r.id as string,
     name: r.name as string,
@@ -16,4 +20,57 @@ export function clientFromRow(row: unknown): ClientRecord {
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   };
+}
+
+export function grantFromRow(row: unknown): GrantRecord {
+  const r = row as AnyRow;
+  return {
+    id: r.id as string,
+    clientId: r.client_id as string,
+    ownerId: r.owner_id as string,
+    scope: r.scope as string,
+    origin: r.origin as GrantRecord['origin'],
+    createdAt: r.created_at as number,
+    lastUsedAt: r.last_used_at as number,
+    revokedAt: nullable(r.revoked_at),
+    revokedReason: nullable(r.revoked_reason),
+  };
+}
+
+export function tokenFromRow(row: unknown): TokenRecord {
+  const r = row as AnyRow;
+  return {
+    hash: r.hash as string,
+    kind: r.kind as TokenRecord['kind'],
+    grantId: r.grant_id as string,
+    scope: r.scope as string,
+    generation: r.generation as number,
+    createdAt: r.created_at as number,
+    expiresAt: r.expires_at as number,
+    usedAt: nullable(r.used_at),
+    lastUsedAt: nullable(r.last_used_at),
+    supersededAt: nullable(r.superseded_at),
+    revokedAt: nullable(r.revoked_at),
+  };
+}
+
+export function codeFromRow(row: unknown): AuthorizationCodeRecord {
+  const r = row as AnyRow;
+  return {
+    hash: r.hash as string,
+    clientId: r.client_id as string,
+    redirectUri: r.redirect_uri as string,
+    scope: r.scope as string,
+    ownerId: r.owner_id as string,
+    codeChallenge: nullable(r.code_challenge),
+    codeChallengeMethod: nullable(r.code_challenge_method),
+    createdAt: r.created_at as number,
+    expiresAt: r.expires_at as number,
+    consumedAt: nullable(r.consumed_at),
+    grantId: nullable(r.grant_id),
+  };
+}
+
+export function nullable<T>(value: unknown): T | null {
+  return (value ?? null) as T | null;
 }

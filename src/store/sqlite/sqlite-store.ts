@@ -2,6 +2,10 @@
  * The Store on one SQLite file (node:sqlite). Calls run synchronously inside an
  * async method: the interface stays async for other backends, and SQLite on a
  * local disk answers in microseconds.
+ *
+ * This class opens the file, checks the key and delegates: each concern lives
+ * in its own module (clients.ts, grants.ts, rotation.ts, codes.ts, pending.ts,
+ * devices.ts, attempts.ts, audit.ts, sweep.ts).
  */
 import { existsSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
@@ -10,16 +14,36 @@ import type { DataKey } from '../../keys/data-key.js';
 import { StoreError } from '../errors.js';
 import type { Store } from '../store.js';
 import type {
-  AuditEvent,
-  ClientRecord,
+  ApprovePairingInput,
+  ClientPatch,
+  ConsumeDeviceInput,
+  GrantListFilter,
   KeyBinding,
   NewAuditEvent,
   NewClient,
+  NewDeviceAuthorization,
+  NewGrant,
+  NewPendingRequest,
+  NewToken,
   Owner,
+  PollInput,
+  RedeemCodeInput,
+  RotateRefreshInput,
   StoreCounts,
+  SweepInput,
 } from '../types.js';
+import * as attempts from './attempts.js';
+import * as audit from './audit.js';
+import * as clients from './clients.js';
+import * as codes from './codes.js';
+import type { SqliteContext } from './context.js';
 import { migrate, openDatabase, schemaVersion, translate, writeTransaction } from './database.js';
-import { clientFromRow } from './rows.js';
+import * as devices from './devices.js';
+import * as grants from './grants.js';
+import * as pending from './pending.js';
+import { rotateRefreshToken } from './rotation.js';
+import { SEALED } from './sealed-fields.js';
+import { sweepExpired } from './sweep.js';
 
 export interface OpenOptions {
   readonly file: string;
@@ -29,15 +53,22 @@ export interface OpenOptions {
   readonly create?: boolean;
 }
 
-const KEY_CHECK_CONTEXT = 'meta.key_check';
 const KEY_CHECK_TEXT = 'ma-auth key check';
 
 export class SqliteStore implements Store {
+  private readonly ctx: SqliteContext;
+
   private constructor(
     private readonly db: DatabaseSync,
     private readonly file: string,
     private readonly key: DataKey | null,
-  ) {}
+  ) {
+    this.ctx = {
+      db,
+      write: (fn) => this.write(fn),
+      requireKey: () => this.requireKey(),
+    };
+  }
 
   static async open(options: OpenOptions): Promise<SqliteStore> {
     if (!options.create && !existsSync(options.file)) {
@@ -67,7 +98,7 @@ export class SqliteStore implements Store {
         `the data key found (id ${this.key.id}) is not the key that sealed the store ${this.file} (id ${storedId})`,
       );
     }
-    if (open(this.key, check, KEY_CHECK_CONTEXT).toString('utf8') !== KEY_CHECK_TEXT) {
+    if (open(this.key, check, SEALED.keyCheck.context).toString('utf8') !== KEY_CHECK_TEXT) {
       throw new StoreError('key_mismatch', `the store's key check does not verify with key ${this.key.id}`);
     }
   }
@@ -116,14 +147,14 @@ export class SqliteStore implements Store {
       if (this.meta('key_check')) {
         throw new StoreError('already_initialised', `the store ${this.file} is already set up`);
       }
-      this.setMeta('key_check', seal(key, KEY_CHECK_TEXT, KEY_CHECK_CONTEXT));
+      this.setMeta('key_check', seal(key, KEY_CHECK_TEXT, SEALED.keyCheck.context));
       this.setMeta('owner_id', setup.owner.id);
       this.setMeta(
         'owner_profile_sealed',
-        seal(key, JSON.stringify({ name: setup.owner.name }), 'meta.owner_profile'),
+        seal(key, JSON.stringify({ name: setup.owner.name }), SEALED.ownerProfile.context),
       );
       this.setMeta('created_at', String(setup.now));
-      for (const client of setup.clients) this.insertClient(client, setup.now);
+      for (const client of setup.clients) clients.insertClient(this.ctx, client, setup.now);
     });
   }
 
@@ -131,91 +162,114 @@ export class SqliteStore implements Store {
     const id = this.meta('owner_id');
     const profile = this.meta('owner_profile_sealed');
     if (!id || !profile) return null;
-    const { name } = JSON.parse(open(this.requireKey(), profile, 'meta.owner_profile').toString('utf8'));
+    const { name } = JSON.parse(
+      open(this.requireKey(), profile, SEALED.ownerProfile.context).toString('utf8'),
+    );
     return { id, name };
   }
 
-  async getClient(id: string): Promise<ClientRecord | null> {
-    const row = this.db.prepare('SELECT * FROM clients WHERE id = ?').get(id);
-    return row ? clientFromRow(row) : null;
+  // ── clients ──
+  async getClient(id: string) {
+    return clients.getClient(this.ctx, id);
+  }
+  async listClients() {
+    return clients.listClients(this.ctx);
+  }
+  async addClient(client: NewClient, now: number) {
+    clients.addClient(this.ctx, client, now);
+  }
+  async updateClient(id: string, patch: ClientPatch, now: number) {
+    return clients.updateClient(this.ctx, id, patch, now);
+  }
+  async removeClient(id: string) {
+    return clients.removeClient(this.ctx, id);
   }
 
-  async listClients(): Promise<ClientRecord[]> {
-    return this.db.prepare('SELECT * FROM clients ORDER BY created_at, id').all().map(clientFromRow);
+  // ── grants and tokens ──
+  async createGrant(input: { grant: NewGrant; tokens: readonly NewToken[]; now: number }) {
+    return grants.createGrant(this.ctx, input);
+  }
+  async getGrant(id: string) {
+    return grants.getGrant(this.ctx, id);
+  }
+  async findToken(hash: string) {
+    return grants.findToken(this.ctx, hash);
+  }
+  async rotateRefreshToken(input: RotateRefreshInput) {
+    return rotateRefreshToken(this.ctx, input);
+  }
+  async revokeGrant(id: string, now: number, reason: string) {
+    return grants.revokeGrant(this.ctx, id, now, reason);
+  }
+  async revokeClientGrants(clientId: string, now: number, reason: string) {
+    return grants.revokeClientGrants(this.ctx, clientId, now, reason);
+  }
+  async revokeToken(hash: string, now: number) {
+    return grants.revokeToken(this.ctx, hash, now);
+  }
+  async listGrants(filter: GrantListFilter) {
+    return grants.listGrants(this.ctx, filter);
   }
 
-  async addClient(client: NewClient, now: number): Promise<void> {
-    this.write(() => {
-      if (this.db.prepare('SELECT 1 FROM clients WHERE id = ?').get(client.id)) {
-        throw new StoreError('conflict', `a client with id "${client.id}" already exists`);
-      }
-      this.insertClient(client, now);
-    });
+  // ── authorization codes ──
+  async getAuthorizationCode(hash: string) {
+    return codes.getAuthorizationCode(this.ctx, hash);
+  }
+  async redeemAuthorizationCode(input: RedeemCodeInput) {
+    return codes.redeemAuthorizationCode(this.ctx, input);
   }
 
-  private insertClient(c: NewClient, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO clients (id, name, role, type, secret_hash, redirect_uris, grant_types, scopes, require_pkce, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        c.id,
-        c.name,
-        c.role,
-        c.type,
-        c.secretHash,
-        JSON.stringify(c.redirectUris),
-        JSON.stringify(c.grantTypes),
-        c.scopes.join(' '),
-        c.requirePkce ? 1 : 0,
-        now,
-        now,
-      );
+  // ── pending requests ──
+  async createPendingRequest(request: NewPendingRequest) {
+    pending.createPendingRequest(this.ctx, request);
+  }
+  async getPendingRequest(idHash: string) {
+    return pending.getPendingRequest(this.ctx, idHash);
+  }
+  async deletePendingRequest(idHash: string) {
+    return pending.deletePendingRequest(this.ctx, idHash);
+  }
+  async approvePendingRequest(input: ApprovePairingInput) {
+    return pending.approvePendingRequest(this.ctx, input);
   }
 
-  async appendAudit(event: NewAuditEvent): Promise<void> {
-    const key = this.requireKey();
-    this.write(() => {
-      this.db
-        .prepare(
-          'INSERT INTO audit_events (at, kind, severity, client_id, grant_id, detail_sealed) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          event.at,
-          event.kind,
-          event.severity,
-          event.clientId,
-          event.grantId,
-          seal(key, JSON.stringify(event.detail), 'audit.detail'),
-        );
-    });
+  // ── device authorizations ──
+  async createDeviceAuthorization(input: NewDeviceAuthorization) {
+    devices.createDeviceAuthorization(this.ctx, input);
+  }
+  async findDeviceAuthorizationByUserCode(userCodeHash: string) {
+    return devices.findDeviceAuthorizationByUserCode(this.ctx, userCodeHash);
+  }
+  async decideDeviceAuthorization(input: { id: string; approve: boolean; ownerId: string; now: number }) {
+    return devices.decideDeviceAuthorization(this.ctx, input);
+  }
+  async cancelDeviceAuthorization(input: { deviceCodeHash: string; clientId: string; now: number }) {
+    return devices.cancelDeviceAuthorization(this.ctx, input);
+  }
+  async pollDeviceAuthorization(input: PollInput) {
+    return devices.pollDeviceAuthorization(this.ctx, input);
+  }
+  async consumeDeviceAuthorization(input: ConsumeDeviceInput) {
+    return devices.consumeDeviceAuthorization(this.ctx, input);
   }
 
-  async listAudit(filter: {
-    since?: number;
-    kinds?: readonly string[];
-    limit?: number;
-  }): Promise<AuditEvent[]> {
-    const key = this.requireKey();
-    const kinds = filter.kinds ?? [];
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM audit_events WHERE at >= ? ${kinds.length ? `AND kind IN (${kinds.map(() => '?').join(',')})` : ''}
-         ORDER BY at DESC, id DESC LIMIT ?`,
-      )
-      .all(filter.since ?? 0, ...kinds, filter.limit ?? 1000) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      at: r.at as number,
-      kind: r.kind as string,
-      severity: r.severity as AuditEvent['severity'],
-      clientId: (r.client_id as string | null) ?? null,
-      grantId: (r.grant_id as string | null) ?? null,
-      detail: r.detail_sealed
-        ? JSON.parse(open(key, r.detail_sealed as string, 'audit.detail').toString('utf8'))
-        : {},
-    }));
+  // ── attempt counters ──
+  async recordFailedAttempt(input: { key: string; now: number; windowMs: number }) {
+    return attempts.recordFailedAttempt(this.ctx, input);
+  }
+  async failedAttempts(key: string, now: number) {
+    return attempts.failedAttempts(this.ctx, key, now);
+  }
+
+  // ── audit, maintenance ──
+  async appendAudit(event: NewAuditEvent) {
+    audit.appendAudit(this.ctx, event);
+  }
+  async listAudit(filter: { since?: number; kinds?: readonly string[]; limit?: number }) {
+    return audit.listAudit(this.ctx, filter);
+  }
+  async sweepExpired(input: SweepInput) {
+    return sweepExpired(this.ctx, input);
   }
 
   async counts(now: number): Promise<StoreCounts> {
@@ -224,7 +278,8 @@ export class SqliteStore implements Store {
       clients: one('SELECT count(*) AS n FROM clients'),
       activeGrants: one(
         `SELECT count(*) AS n FROM grants g WHERE g.revoked_at IS NULL AND EXISTS
-           (SELECT 1 FROM tokens t WHERE t.grant_id = g.id AND t.revoked_at IS NULL AND t.expires_at > ?)`,
+           (SELECT 1 FROM tokens t WHERE t.grant_id = g.id AND t.revoked_at IS NULL
+              AND t.superseded_at IS NULL AND t.expires_at > ?)`,
         now,
       ),
       pendingPairings: one(

@@ -1,0 +1,41 @@
+/** Audit events the protocol records. Details are sealed by the store (they may hold addresses). */
+import type { AuditSeverity } from '../store/types.js';
+import type { OAuthDeps, RequestMeta } from './context.js';
+
+export type AuditKind =
+  | 'client_auth_failed'
+  | 'code_replayed'
+  | 'refresh_reuse_detected'
+  | 'pairing_failed'
+  | 'pairing_locked'
+  | 'linked'
+  | 'link_denied'
+  | 'device_approved'
+  | 'device_denied'
+  | 'grant_revoked'
+  | 'client_secret_rotated'
+  | 'client_removed';
+
+export async function audit(
+  deps: Pick<OAuthDeps, 'store' | 'now'>,
+  event: {
+    kind: AuditKind;
+    severity: AuditSeverity;
+    clientId?: string | null;
+    grantId?: string | null;
+    meta?: RequestMeta | null;
+    detail?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await deps.store.appendAudit({
+    at: deps.now(),
+    kind: event.kind,
+    severity: event.severity,
+    clientId: event.clientId ?? null,
+    grantId: event.grantId ?? null,
+    detail: {
+      ...event.detail,
+      ...(event.meta ? { address: event.meta.address, userAgent: event.meta.userAgent } : {}),
+    },
+  });
+}

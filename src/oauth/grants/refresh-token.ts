@@ -1,0 +1,109 @@
+/**
+ * Refresh token grant (RFC 6749 §6) with rotation and reuse detection as
+ * DESIGN.md "Refresh" describes; the state machine is in
+ * src/store/sqlite/rotation.ts, the policy here.
+ *
+ * - Every refresh returns a new refresh token and `expires_in`.
+ * - The previous token keeps working until the client presents the new one,
+ *   so a client that never stores rotated tokens keeps working on the old one.
+ * - Once a newer token was used, an older one outside REFRESH_GRACE_S revokes
+ *   the whole family and is audited as critical.
+ * - Strict rotation (public and device clients): the old token dies on rotation.
+ * - Refresh tokens expire after `refreshIdleTtl` without use, not at a fixed age.
+ * - The access token may be down-scoped; the refresh token keeps the grant's
+ *   scope (RFC 6749 §6). Up-scoping is `invalid_scope`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ */
+import { sha256Hex } from '../../crypto/hash.js';
+import { randomToken } from '../../crypto/random-token.js';
+import type { ClientRecord } from '../../store/types.js';
+import { audit } from '../audit.js';
+import { GRANT_TYPES } from '../builtin-clients.js';
+import type { OAuthDeps, RequestMeta } from '../context.js';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
+import type { TokenResponse } from '../issue.js';
+import { type Params, param } from '../params.js';
+import { MAX_UNCONFIRMED_REFRESH_TOKENS, REFRESH_GRACE_S } from '../policy.js';
+import { usesStrictRotation } from '../roles.js';
+import { formatScope, parseScope } from '../scopes.js';
+import type { GrantModule } from './grant-handler.js';
+
+async function handler(
+  client: ClientRecord,
+  body: Params,
+  deps: OAuthDeps,
+  meta: RequestMeta,
+): Promise<TokenResponse> {
+  const presented = param(body, 'refresh_token');
+  if (!presented) throw new InvalidRequest('refresh_token is missing');
+  const presentedHash = sha256Hex(presented);
+  const found = await deps.store.findToken(presentedHash);
+  if (found?.token.kind !== 'refresh' || found.grant.clientId !== client.id) {
+    throw new InvalidGrant('refresh token is invalid');
+  }
+  const accessScope = downScope(found.grant.scope, param(body, 'scope'));
+
+  const now = deps.now();
+  const accessToken = randomToken('accessToken');
+  const refreshToken = randomToken('refreshToken');
+  const { accessTokenTtl, refreshIdleTtl } = deps.settings;
+  const result = await deps.store.rotateRefreshToken({
+    presentedHash,
+    clientId: client.id,
+    now,
+    refreshHash: sha256Hex(refreshToken),
+    accessHash: sha256Hex(accessToken),
+    accessScope,
+    accessExpiresAt: now + accessTokenTtl * 1000,
+    refreshIdleMs: refreshIdleTtl * 1000,
+    graceMs: REFRESH_GRACE_S * 1000,
+    strict: usesStrictRotation(client),
+    maxUnconfirmed: MAX_UNCONFIRMED_REFRESH_TOKENS,
+  });
+  switch (result.outcome) {
+    case 'rotated':
+      return {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: accessTokenTtl,
+        refresh_token: refreshToken,
+        scope: accessScope,
+      };
+    case 'not_found':
+      throw new InvalidGrant('refresh token is invalid');
+    case 'revoked':
+      throw new InvalidGrant('refresh token has been revoked');
+    case 'expired':
+      throw new InvalidGrant('refresh token has expired');
+    case 'reuse':
+      await deps.store.revokeGrant(result.grantId, now, 'refresh_reuse');
+      await audit(deps, {
+        kind: 'refresh_reuse_detected',
+        severity: 'critical',
+        clientId: client.id,
+        grantId: result.grantId,
+        meta,
+        detail: { generation: result.generation, retiredAt: result.supersededAt },
+      });
+      throw new InvalidGrant('refresh token was already rotated; the grant has been revoked');
+  }
+}
+
+/** RFC 6749 §6: the requested scope must not include any scope not originally granted. */
+function downScope(granted: string, requested: string | undefined): string {
+  if (requested === undefined) return granted;
+  const grantedScopes = parseScope(granted) ?? [];
+  const scopes = parseScope(requested);
+  if (!scopes || scopes.length === 0 || !scopes.every((s) => grantedScopes.includes(s))) {
+    throw new InvalidScope('the requested scope exceeds the original grant');
+  }
+  return formatScope(scopes);
+}
+
+export const refreshTokenGrant: GrantModule = {
+  grantType: GRANT_TYPES.refreshToken,
+  parameters: ['refresh_token', 'scope'],
+  handler,
+};

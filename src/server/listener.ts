@@ -1,0 +1,213 @@
+/**
+ * The listener: node:http, the routes table, and the life cycle.
+ *
+ * - Every response starts with the base security headers; the route's
+ *   handler runs under a deadline (Alexa abandons a token request after
+ *   4.5 s, so a stuck request answers 503 rather than hanging).
+ * - One access-log line per request: method, path (never the query), status,
+ *   duration, client address.
+ * - `close()` is graceful: stop accepting, let in-flight requests finish
+ *   within a deadline, cut what is left, then close the store — the listener
+ *   is its last user.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { OAuthError } from '../oauth/errors.js';
+import type { ServerContext, ServerRequest } from './context.js';
+import { handleError, sendMethodNotAllowed, sendNotFound } from './errors.js';
+import { clientAddress, effectiveProtocol } from './http/client-address.js';
+import { baseSecurityHeaders } from './http/security-headers.js';
+import { matchRoute, ROUTES, type Route } from './routes.js';
+import { basePath } from './urls.js';
+
+export interface ListenerOptions {
+  /** Deadline for a handler to answer. Default 4 s: under Alexa's 4.5 s token timeout. */
+  readonly handlerTimeoutMs?: number;
+  /** How long `close()` waits for in-flight requests. Default 8 s: Docker kills after 10 s, and the store must still close. */
+  readonly shutdownTimeoutMs?: number;
+  /** Defaults to ROUTES; tests add routes (e.g. a slow one). */
+  readonly routes?: readonly Route[];
+}
+
+export const DEFAULT_HANDLER_TIMEOUT_MS = 4_000;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
+
+/** Whole request, body included: slow-loris uploads are cut here. */
+const REQUEST_TIMEOUT_MS = 15_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Idle keep-alive connections are kept longer than the proxies in front keep
+ * theirs (nginx 60 s, cloudflared 90 s): if the listener closed first, a proxy
+ * could send a request onto a connection being closed and answer 502.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+
+export interface Listener {
+  readonly server: Server;
+  listen(host: string, port: number): Promise<AddressInfo>;
+  /** Graceful; idempotent. */
+  close(): Promise<void>;
+  /** Cut every connection now (a second Ctrl-C). */
+  forceClose(): void;
+}
+
+export class HandlerTimeout extends OAuthError {
+  override readonly name = 'HandlerTimeout';
+  constructor() {
+    super('temporarily_unavailable', 503, 'the server took too long to answer; retry');
+    this.headers['Retry-After'] = '1';
+  }
+}
+
+export function createListener(ctx: ServerContext, options: ListenerOptions = {}): Listener {
+  const routes = options.routes ?? ROUTES;
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const securityHeaders = baseSecurityHeaders(ctx.config);
+  const prefix = basePath(ctx.config);
+  const inFlight = new Set<ServerResponse>();
+  let onDrained: (() => void) | null = null;
+  let closing: Promise<void> | null = null;
+  let warnedForwarded = false;
+
+  const server = createServer(
+    {
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    (raw, res) => void handle(raw, res),
+  );
+
+  async function handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    inFlight.add(res);
+    if (closing) res.shouldKeepAlive = false;
+    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+    const { path, rawQuery } = splitTarget(raw.url ?? '', prefix);
+    const req: ServerRequest = {
+      raw,
+      res,
+      method: raw.method ?? 'GET',
+      path,
+      rawQuery,
+      clientAddress: clientAddress(raw, ctx.config),
+      protocol: effectiveProtocol(raw, ctx.config),
+    };
+    res.once('close', () => {
+      inFlight.delete(res);
+      ctx.log.info('request', {
+        method: req.method,
+        route: path.length > 200 ? `${path.slice(0, 200)}…` : path,
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        address: req.clientAddress,
+        ...(res.writableFinished ? {} : { aborted: true }),
+      });
+      if (inFlight.size === 0) onDrained?.();
+    });
+    if (!ctx.config.trustProxy && !warnedForwarded && raw.headers['x-forwarded-for'] !== undefined) {
+      warnedForwarded = true;
+      ctx.log.warn(
+        'requests arrive through a proxy but trustProxy is off: every client has the proxy\'s address, so rate limits are shared. Set "trustProxy": true in the config if only the proxy can reach the listener.',
+      );
+    }
+
+    const match = matchRoute(routes, req.method, path);
+    if (match.kind === 'none') return sendNotFound(req, ctx);
+    if (match.kind === 'method') return sendMethodNotAllowed(req, ctx, match.allow, match.routeKind);
+    try {
+      await withDeadline(match.route.handler(req, ctx), handlerTimeoutMs, (late) =>
+        ctx.log.error('handler failed after its deadline', { route: path, err: late }),
+      );
+    } catch (err) {
+      handleError(err, req, ctx, match.route.kind);
+    }
+  }
+
+  return {
+    server,
+    listen: (host, port) =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Responses still being worked on close their connection when done.
+        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+        server.closeIdleConnections();
+        if (inFlight.size > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            onDrained = resolve;
+            timer = setTimeout(resolve, shutdownTimeoutMs);
+          });
+          clearTimeout(timer);
+          if (inFlight.size > 0)
+            ctx.log.warn('shutdown deadline passed; cutting requests', { left: inFlight.size });
+        }
+        server.closeAllConnections();
+        await stopped;
+        await ctx.store.close();
+      })();
+      return closing;
+    },
+    forceClose: () => server.closeAllConnections(),
+  };
+}
+
+/**
+ * Race the handler against the deadline. A handler that loses keeps running
+ * (it may be mid-transaction), but its late writes are dropped by respond.ts
+ * and its late failure only logged.
+ */
+async function withDeadline(
+  work: Promise<void>,
+  ms: number,
+  onLateError: (err: unknown) => void,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new HandlerTimeout());
+    }, ms);
+  });
+  try {
+    await Promise.race([
+      work.catch((err) => {
+        if (timedOut) onLateError(err);
+        else throw err;
+      }),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Path and query from the request target. Origin-form (`/a?b`) is the norm;
+ * absolute-form (`http://host/a?b`) is accepted from proxies. The public URL's
+ * path prefix is removed when present. The path is not decoded: routes are
+ * plain ASCII and a `%2F` must not become a `/`.
+ */
+export function splitTarget(target: string, prefix: string): { path: string; rawQuery: string } {
+  let rest = target;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(rest);
+  if (absolute) rest = rest.slice(absolute[0].length) || '/';
+  const hash = rest.indexOf('#');
+  if (hash >= 0) rest = rest.slice(0, hash);
+  const q = rest.indexOf('?');
+  let path = q >= 0 ? rest.slice(0, q) : rest;
+  const rawQuery = q >= 0 ? rest.slice(q + 1) : '';
+  if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) path = path.slice(prefix.length) || '/';
+  return { path, rawQuery };
+}

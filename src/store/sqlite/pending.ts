@@ -1,0 +1,126 @@
+/** Pending authorization requests (the consent page) and their approval with a pairing code. */
+import { openText, seal } from '../../crypto/aead.js';
+import type { DataKey } from '../../keys/data-key.js';
+import type {
+  ApprovePairingInput,
+  ApprovePairingResult,
+  NewPendingRequest,
+  PendingRequestRecord,
+} from '../records/pairing.js';
+import { one, type Row, run, type SqliteContext } from './context.js';
+import { openMeta, sealMeta } from './meta-seal.js';
+import { nullable } from './rows.js';
+import { SEALED } from './sealed-fields.js';
+
+export function createPendingRequest(ctx: SqliteContext, request: NewPendingRequest): void {
+  const key = ctx.requireKey();
+  ctx.write(() =>
+    run(
+      ctx,
+      `INSERT INTO pending_requests (id_hash, client_id, redirect_uri, scope, state_sealed, code_challenge,
+         code_challenge_method, csrf_hash, created_at, expires_at, request_meta_sealed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      request.idHash,
+      request.clientId,
+      request.redirectUri,
+      request.scope,
+      request.state === null ? null : seal(key, request.state, SEALED.pendingState.context),
+      request.codeChallenge,
+      request.codeChallengeMethod,
+      request.csrfHash,
+      request.createdAt,
+      request.expiresAt,
+      sealMeta(key, request.meta, SEALED.pendingMeta.context),
+    ),
+  );
+}
+
+export function getPendingRequest(ctx: SqliteContext, idHash: string): PendingRequestRecord | null {
+  const row = one(ctx, 'SELECT * FROM pending_requests WHERE id_hash = ?', idHash);
+  return row ? pendingFromRow(ctx.requireKey(), row) : null;
+}
+
+export function deletePendingRequest(ctx: SqliteContext, idHash: string): boolean {
+  return ctx.write(() => run(ctx, 'DELETE FROM pending_requests WHERE id_hash = ?', idHash) > 0);
+}
+
+/**
+ * One transaction, so a pairing code can approve exactly one request and a
+ * request can be approved exactly once: the device authorization must still
+ * be pending (not approved by a concurrent request), and the request is
+ * deleted in the same commit that issues its code.
+ */
+export function approvePendingRequest(ctx: SqliteContext, input: ApprovePairingInput): ApprovePairingResult {
+  const key = ctx.requireKey();
+  return ctx.write(() => {
+    const row = one(ctx, 'SELECT * FROM pending_requests WHERE id_hash = ?', input.requestIdHash);
+    if (!row) return { outcome: 'not_found' };
+    const request = pendingFromRow(key, row);
+    if (input.now >= request.expiresAt) return { outcome: 'expired' };
+    if (request.failedAttempts >= input.maxFailedAttempts) {
+      return { outcome: 'locked', failedAttempts: request.failedAttempts };
+    }
+    const device = one(
+      ctx,
+      `SELECT id FROM device_authorizations
+        WHERE user_code_hash = ? AND status = 'pending' AND expires_at > ? AND client_id = ?`,
+      input.userCodeHash,
+      input.now,
+      input.pairingClientId,
+    );
+    if (!device) {
+      run(
+        ctx,
+        'UPDATE pending_requests SET failed_attempts = failed_attempts + 1 WHERE id_hash = ?',
+        input.requestIdHash,
+      );
+      return { outcome: 'wrong_code', failedAttempts: request.failedAttempts + 1 };
+    }
+    run(
+      ctx,
+      `UPDATE device_authorizations
+          SET status = 'approved', owner_id = ?, linked_client_id = ?, linked_scope = ?, decided_at = ?
+        WHERE id = ?`,
+      input.ownerId,
+      request.clientId,
+      request.scope,
+      input.now,
+      device.id as string,
+    );
+    run(ctx, 'DELETE FROM pending_requests WHERE id_hash = ?', input.requestIdHash);
+    run(
+      ctx,
+      `INSERT INTO authorization_codes (hash, client_id, redirect_uri, scope, owner_id, code_challenge,
+         code_challenge_method, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      input.code.hash,
+      request.clientId,
+      request.redirectUri,
+      request.scope,
+      input.ownerId,
+      request.codeChallenge,
+      request.codeChallengeMethod,
+      input.now,
+      input.code.expiresAt,
+    );
+    return { outcome: 'linked', request, deviceAuthorizationId: device.id as string };
+  });
+}
+
+function pendingFromRow(key: DataKey, r: Row): PendingRequestRecord {
+  return {
+    idHash: r.id_hash as string,
+    clientId: r.client_id as string,
+    redirectUri: r.redirect_uri as string,
+    scope: r.scope as string,
+    state:
+      typeof r.state_sealed === 'string' ? openText(key, r.state_sealed, SEALED.pendingState.context) : null,
+    codeChallenge: nullable(r.code_challenge),
+    codeChallengeMethod: nullable(r.code_challenge_method),
+    csrfHash: r.csrf_hash as string,
+    failedAttempts: r.failed_attempts as number,
+    createdAt: r.created_at as number,
+    expiresAt: r.expires_at as number,
+    meta: openMeta(key, r.request_meta_sealed, SEALED.pendingMeta.context),
+  };
+}

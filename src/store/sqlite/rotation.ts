@@ -1,0 +1,151 @@
+/**
+ * Refresh-token rotation as one transaction (DESIGN.md "Refresh", RFC 9700 §4.14.2).
+ *
+ * State of a family, by refresh token:
+ * - *head*: the newest token the client has presented (used_at set, live);
+ * - *unconfirmed*: issued from the head, never presented (at most
+ *   `maxUnconfirmed`; older ones are revoked, so a client that never stores
+ *   rotated tokens cannot grow its family without bound);
+ * - *retired*: superseded_at set — an older generation, or a sibling of a token
+ *   that got confirmed.
+ *
+ * Presenting an unconfirmed token confirms it: it becomes the head and every
+ * other live refresh token of the family is retired. Presenting the head again
+ * is allowed (the client did not store the last rotation). Presenting a retired
+ * token is reuse — unless it was retired less than `graceMs` ago, which is a
+ * retried request and is answered like the head. Under strict rotation the
+ * presented token is retired as soon as it is rotated and there is no grace.
+ */
+import type {
+  RotateRefreshInput,
+  RotateRefreshResult,
+  RotationPath,
+  TokenRecord,
+} from '../records/grants.js';
+import { all, one, run, type SqliteContext } from './context.js';
+import { insertToken } from './grants.js';
+import { grantFromRow, tokenFromRow } from './rows.js';
+
+export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput): RotateRefreshResult {
+  return ctx.write(() => {
+    const row = one(ctx, `SELECT * FROM tokens WHERE hash = ? AND kind = 'refresh'`, input.presentedHash);
+    const grantRow = row && one(ctx, 'SELECT * FROM grants WHERE id = ?', row.grant_id as string);
+    if (!row || !grantRow || grantRow.client_id !== input.clientId) return { outcome: 'not_found' };
+    const presented = tokenFromRow(row);
+    const grantId = presented.grantId;
+    if (presented.revokedAt !== null || grantRow.revoked_at !== null) return { outcome: 'revoked', grantId };
+    if (input.now >= presented.expiresAt) return { outcome: 'expired', grantId };
+
+    let parent: TokenRecord;
+    let via: RotationPath;
+    if (presented.supersededAt !== null) {
+      const inGrace = !input.strict && input.now - presented.supersededAt <= input.graceMs;
+      const head = inGrace ? currentHead(ctx, grantId) : null;
+      if (!head) {
+        return {
+          outcome: 'reuse',
+          grantId,
+          generation: presented.generation,
+          supersededAt: presented.supersededAt,
+        };
+      }
+      parent = head;
+      via = 'grace';
+    } else if (presented.usedAt === null) {
+      confirm(ctx, presented, input.now);
+      parent = presented;
+      via = 'confirmed';
+    } else {
+      parent = presented;
+      via = 'repeat';
+    }
+
+    pruneUnconfirmed(ctx, grantId, parent.hash, input.maxUnconfirmed - 1, input.now);
+    run(
+      ctx,
+      `UPDATE tokens SET last_used_at = ?1, expires_at = ?2,
+              superseded_at = CASE WHEN ?3 THEN ?1 ELSE superseded_at END
+        WHERE hash = ?4`,
+      input.now,
+      input.now + input.refreshIdleMs,
+      input.strict ? 1 : 0,
+      parent.hash,
+    );
+    const generation = parent.generation + 1;
+    const grantScope = grantRow.scope as string;
+    insertToken(
+      ctx,
+      grantId,
+      {
+        hash: input.refreshHash,
+        kind: 'refresh',
+        scope: grantScope,
+        generation,
+        expiresAt: input.now + input.refreshIdleMs,
+      },
+      input.now,
+    );
+    insertToken(
+      ctx,
+      grantId,
+      {
+        hash: input.accessHash,
+        kind: 'access',
+        scope: input.accessScope,
+        generation,
+        expiresAt: input.accessExpiresAt,
+      },
+      input.now,
+    );
+    run(ctx, 'UPDATE grants SET last_used_at = ? WHERE id = ?', input.now, grantId);
+    const grant = grantFromRow(one(ctx, 'SELECT * FROM grants WHERE id = ?', grantId));
+    return { outcome: 'rotated', grant, generation, via };
+  });
+}
+
+/** The live, confirmed refresh token of the family, if any. */
+function currentHead(ctx: SqliteContext, grantId: string): TokenRecord | null {
+  const row = one(
+    ctx,
+    `SELECT * FROM tokens
+      WHERE grant_id = ? AND kind = 'refresh' AND used_at IS NOT NULL
+        AND superseded_at IS NULL AND revoked_at IS NULL
+      ORDER BY generation DESC LIMIT 1`,
+    grantId,
+  );
+  return row ? tokenFromRow(row) : null;
+}
+
+/** The client proved it stored `token`: it becomes the head, and every other live refresh token retires. */
+function confirm(ctx: SqliteContext, token: TokenRecord, now: number): void {
+  run(ctx, 'UPDATE tokens SET used_at = ? WHERE hash = ?', now, token.hash);
+  run(
+    ctx,
+    `UPDATE tokens SET superseded_at = ?
+      WHERE grant_id = ? AND kind = 'refresh' AND hash <> ?
+        AND superseded_at IS NULL AND revoked_at IS NULL`,
+    now,
+    token.grantId,
+    token.hash,
+  );
+}
+
+/**
+ * Keeps the newest `keep` unconfirmed tokens issued from the head and revokes
+ * the rest. Revoked, not retired: presenting one is refused but is no evidence
+ * of theft (it was superseded by its own siblings, not by a newer generation).
+ */
+function pruneUnconfirmed(ctx: SqliteContext, grantId: string, headHash: string, keep: number, now: number) {
+  const rows = all(
+    ctx,
+    `SELECT hash FROM tokens
+      WHERE grant_id = ? AND kind = 'refresh' AND hash <> ? AND used_at IS NULL
+        AND superseded_at IS NULL AND revoked_at IS NULL
+      ORDER BY created_at DESC, rowid DESC`,
+    grantId,
+    headHash,
+  );
+  for (const row of rows.slice(Math.max(0, keep))) {
+    run(ctx, 'UPDATE tokens SET revoked_at = ? WHERE hash = ?', now, row.hash as string);
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { randomToken } from '../../src/crypto/random-token.js';
+import { createLogger, redactText } from '../../src/server/log.js';
+
+function capture() {
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => void lines.push(l), now: () => 0 });
+  return { log, text: () => lines.join(''), records: () => lines.map((l) => JSON.parse(l)) };
+}
+
+describe('log redaction', () => {
+  it('keeps tokens, pairing codes, Basic credentials and client secrets out of the output', () => {
+    const { log, text } = capture();
+    const rt = randomToken('refreshToken');
+    const basic = `Basic ${Buffer.from('amazon-alexa:hunter2-secret').toString('base64')}`;
+    log.info(`refresh with ${rt} failed for pairing WDJB-MJHT`, {
+      header: basic,
+      body: 'grant_type=refresh_token&client_secret=s3cr3t-value&refresh_token=abc',
+      client_secret: 'another-s3cr3t',
+      nested: {
+        deep: { access_token: 'opaque-access', note: `code wdjbmjht and ${randomToken('accessToken')}` },
+      },
+    });
+    const out = text();
+    expect(out).not.toContain(rt);
+    expect(out).not.toContain(rt.slice(7, 30));
+    expect(out).not.toMatch(/WDJB-?MJHT/i);
+    expect(out).not.toContain(basic.slice(6));
+    expect(out).not.toContain('s3cr3t');
+    expect(out).not.toContain('opaque-access');
+    expect(out).not.toContain('maa_at_');
+    expect(out).toContain('grant_type=refresh_token'); // the rest survives
+  });
+
+  it('redacts the query of authorize URLs (state!) and sensitive parameters anywhere', () => {
+    expect(redactText('GET /alexa/authorize?client_id=a&state=xyz&redirect_uri=https://x')).toBe(
+      'GET /alexa/authorize?[redacted]',
+    );
+    expect(redactText('/link?user_code=WDJB-MJHT')).toBe('/link?user_code=[redacted]');
+    expect(redactText('code=abc&code_verifier=def&device_code=ghi&password=pw')).toBe(
+      'code=[redacted]&code_verifier=[redacted]&device_code=[redacted]&password=[redacted]',
+    );
+    expect(redactText('{"client_secret":"x","state":"y"}')).toBe(
+      '{"client_secret":"[redacted]","state":"[redacted]"}',
+    );
+    expect(redactText('Authorization: Bearer abc.def')).toBe('Authorization: Bearer [redacted]');
+  });
+
+  it('redacts sensitive fields by name at any depth', () => {
+    const { log, records } = capture();
+    log.warn('x', { code: 'maybe', state: 'xyz', user: { password: 'p', name: 'ok' }, cookie: 'a=b' });
+    expect(records()[0]).toMatchObject({
+      code: '[redacted]',
+      state: '[redacted]',
+      user: { password: '[redacted]', name: 'ok' },
+      cookie: '[redacted]',
+    });
+  });
+
+  it('logs errors with their message, stack and code, redacted', () => {
+    const { log, records } = capture();
+    const err = Object.assign(new Error(`bad token ${randomToken('deviceCode')}`), { code: 'EBAD' });
+    log.error('failed', { err });
+    const rec = records()[0];
+    expect(rec.err.message).toBe('bad token [redacted-token]');
+    expect(rec.err.errorCode).toBe('EBAD');
+    expect(rec.err.stack).toContain('log.test.ts');
+  });
+
+  it('does not redact ordinary text', () => {
+    expect(redactText('listening on 127.0.0.1:8787 for https://ma.example.com/alexa/token')).toBe(
+      'listening on 127.0.0.1:8787 for https://ma.example.com/alexa/token',
+    );
+  });
+
+  it('writes one JSON object per line, honouring the level', () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => void lines.push(l), level: 'warn', now: () => 0 });
+    log.info('hidden');
+    log.child({ component: 'listener' }).warn('shown', { n: 1 });
+    expect(lines).toEqual([
+      '{"time":"1970-01-01T00:00:00.000Z","level":"warn","msg":"shown","component":"listener","n":1}\n',
+    ]);
+  });
+});
