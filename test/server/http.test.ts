@@ -16,6 +16,7 @@ const view: ConsentView = {
   ],
   redirectUri: 'https://pitangui.amazon.com/api/skill/link/M2AAAAAAAAAAAA',
   attemptsLeft: 5,
+  expiresAt: 0,
 };
 
 describe('request bodies', () => {

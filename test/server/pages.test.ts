@@ -18,6 +18,7 @@ const view: ConsentView = {
   ],
   redirectUri: 'https://pitangui.amazon.com/api/skill/link/M2AAAAAAAAAAAA',
   attemptsLeft: 5,
+  expiresAt: 0,
 };
 
 /** No script, no inline style or handler may ever appear (CSP forbids them; the page must not need them). */
@@ -52,6 +53,7 @@ describe('escaping', () => {
           scopes: [{ name: 'x', description: `"><img src=x onerror=alert(1)>` }],
           redirectUri: 'https://evil.example/cb',
           attemptsLeft: 5,
+          expiresAt: 0,
         },
         userCode: `"><script>c</script>`,
         error: XSS,

@@ -50,7 +50,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly config?: Partial<Config>;
-  readonly protocol?: Partial<Protocol>;
+  /** Stub protocol functions; they may return any JSON-able shape (the listener only serialises it). */
+  readonly protocol?: { [K in keyof Protocol]?: (...args: Parameters<Protocol[K]>) => Promise<unknown> };
   readonly rateLimits?: RateLimiterOptions['rules'];
   readonly listener?: ListenerOptions;
 }
@@ -77,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     limiter: new RateLimiter({ now: clock.now, rules: options.rateLimits }),
     now: clock.now,
     version: '9.9.9-test',
-    protocol: { ...unwiredProtocol, ...options.protocol },
+    protocol: { ...unwiredProtocol, ...(options.protocol as Partial<Protocol>) },
   };
   const listener = createListener(ctx, options.listener);
   open.push(listener);
