@@ -3,7 +3,7 @@
  * connection, the write-transaction wrapper and the data key for sealing.
  * Each exported module function is one Store method.
  */
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { DataKey } from '../../keys/data-key.js';
 
 export interface SqliteContext {
@@ -16,15 +16,30 @@ export interface SqliteContext {
 
 export type Row = Record<string, SQLInputValue>;
 
+/**
+ * Prepared statements, cached per connection: compiling SQL costs more than
+ * running it, and the token endpoint runs the same few statements per request.
+ * The SQL texts are literals in this codebase, so the cache is bounded by them.
+ */
+const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
+export function prepared(db: DatabaseSync, sql: string): StatementSync {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
 export function one(ctx: SqliteContext, sql: string, ...args: SQLInputValue[]): Row | undefined {
-  return ctx.db.prepare(sql).get(...args) as Row | undefined;
+  return prepared(ctx.db, sql).get(...args) as Row | undefined;
 }
 
 export function all(ctx: SqliteContext, sql: string, ...args: SQLInputValue[]): Row[] {
-  return ctx.db.prepare(sql).all(...args) as Row[];
+  return prepared(ctx.db, sql).all(...args) as Row[];
 }
 
 /** Runs a statement; returns the number of rows it changed. */
 export function run(ctx: SqliteContext, sql: string, ...args: SQLInputValue[]): number {
-  return Number(ctx.db.prepare(sql).run(...args).changes);
+  return Number(prepared(ctx.db, sql).run(...args).changes);
 }
