@@ -46,6 +46,9 @@ function words(input: ErrorPageInput): Words {
       };
     case 'invalid_client':
     case 'unauthorized_client':
+    // A redirect URI the client did not register is a set-up mismatch (the
+    // Alexa console vs `init`), not a tampered link: starting again cannot help.
+    case 'invalid_redirect_uri':
       return {
         title: 'This app is not set up for linking',
         explanation: 'The app that sent you here is not registered with this Music Assistant.',
