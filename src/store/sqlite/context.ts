@@ -25,9 +25,15 @@ const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
 
 export function prepared(db: DatabaseSync, sql: string): StatementSync {
   let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
   let statement = cache.get(sql);
-  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  if (!statement) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
   return statement;
 }
 
