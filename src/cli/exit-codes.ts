@@ -20,6 +20,12 @@ export const EXIT = {
   denied: 7,
   /** The store is damaged, or was written by a newer ma-auth. */
   storeProblem: 8,
+  /**
+   * `ma-auth doctor` found at least one problem (each printed with its fix).
+   * Its own code, so a health check (cron, a container HEALTHCHECK) can tell
+   * "the install needs attention" from "doctor could not run" (1) or bad flags (2).
+   */
+  doctorProblems: 9,
   /** Interrupted (Ctrl-C): 128 + SIGINT, as shells report it. */
   interrupted: 130,
 } as const;

@@ -5,11 +5,19 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerApprove } from './commands/approve/index.js';
+import { registerAudit } from './commands/audit/index.js';
+import { registerBackup } from './commands/backup/index.js';
+import { registerClients } from './commands/clients/index.js';
+import { registerDoctor } from './commands/doctor/index.js';
 import { registerInit } from './commands/init/index.js';
 import { registerLink } from './commands/link/index.js';
+import { registerMigrate } from './commands/migrate/index.js';
+import { registerRestore } from './commands/restore/index.js';
+import { registerRotateKey } from './commands/rotate-key/index.js';
 import { registerServe } from './commands/serve/index.js';
 import { registerStatus } from './commands/status/index.js';
 import { registerStop } from './commands/stop/index.js';
+import { registerTokens } from './commands/tokens/index.js';
 import { type Deps, systemDeps } from './deps.js';
 import { toCliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -26,7 +34,9 @@ export function buildProgram(getDeps: () => Deps): Command {
       `
 Start here:
   $ ma-auth init     set up: key, store, clients; prints what to paste into the Alexa console
+  $ ma-auth link     link your Alexa account with a one-time pairing code (on a terminal, sets up first if needed)
   $ ma-auth status   what is set up, and whether the listener answers
+  $ ma-auth doctor   check everything a support request would ask, with the fix for each problem
 
 Environment:
   MA_AUTH_HOME       keep config and data under this folder (containers)
@@ -46,6 +56,14 @@ Environment:
   registerStop(program, getDeps);
   registerLink(program, getDeps);
   registerApprove(program, getDeps);
+  registerAudit(program, getDeps);
+  registerDoctor(program, getDeps);
+  registerClients(program, getDeps);
+  registerTokens(program, getDeps);
+  registerMigrate(program, getDeps);
+  registerBackup(program, getDeps);
+  registerRestore(program, getDeps);
+  registerRotateKey(program, getDeps);
   return program;
 }
 

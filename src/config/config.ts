@@ -5,6 +5,7 @@
  * what is wrong. Defaults are documented where they are defined.
  */
 import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type { KeyStoreChoice } from '../keys/source.js';
 import { writeFileAtomic } from './fs-private.js';
 
@@ -31,12 +32,31 @@ export interface Config {
   readonly accessTokenTtl: number;
   /** Refresh tokens expire after this many seconds without use. Default 180 days. */
   readonly refreshIdleTtl: number;
+  /**
+   * Prometheus metrics, opt-in. Absent (the default): no metrics endpoint at
+   * all. `{}` serves GET /metrics on a second listener at 127.0.0.1:9464. See
+   * MetricsSettings and docs/deployment.md "Monitoring".
+   */
+  readonly metrics?: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** Default 127.0.0.1. Anything but a loopback address requires `tokenFile`: metrics are never public by accident. */
+  readonly host: string;
+  /** Default 9464 (the usual Prometheus exporter port). Must differ from the listener's. */
+  readonly port: number;
+  /**
+   * Absolute path of a file holding a bearer token; when set, a scrape must
+   * send `Authorization: Bearer <token>`. Default: none (loopback only).
+   */
+  readonly tokenFile?: string;
 }
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8787 } as const;
 export const DEFAULT_ACCESS_TOKEN_TTL = 3600;
 export const MIN_ACCESS_TOKEN_TTL = 360;
 export const DEFAULT_REFRESH_IDLE_TTL = 180 * 24 * 3600;
+export const DEFAULT_METRICS_LISTEN = { host: '127.0.0.1', port: 9464 } as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -93,6 +113,7 @@ export function validateConfig(raw: unknown, file: string): Config {
     'insecureHttp',
     'accessTokenTtl',
     'refreshIdleTtl',
+    'metrics',
   ]);
   for (const k of Object.keys(raw)) if (!known.has(k)) fail(k, 'is not a known setting (typo?)');
   if (raw.version !== CONFIG_VERSION) {
@@ -121,6 +142,7 @@ export function validateConfig(raw: unknown, file: string): Config {
   }
   const refreshIdleTtl = optionalInt(raw, 'refreshIdleTtl', DEFAULT_REFRESH_IDLE_TTL, fail);
   if (refreshIdleTtl < 3600) fail('refreshIdleTtl', 'must be at least 3600 seconds');
+  const metrics = raw.metrics === undefined ? undefined : validateMetrics(raw.metrics, listen, fail);
   return {
     version: CONFIG_VERSION,
     publicUrl: stripSlash(raw.publicUrl as string),
@@ -131,7 +153,39 @@ export function validateConfig(raw: unknown, file: string): Config {
     insecureHttp,
     accessTokenTtl,
     refreshIdleTtl,
+    ...(metrics ? { metrics } : {}),
   };
+}
+
+function validateMetrics(raw: unknown, listen: Record<string, unknown>, fail: Fail): MetricsSettings {
+  if (!isObject(raw))
+    return fail('metrics', 'must be an object, e.g. {} or {"host": "127.0.0.1", "port": 9464}');
+  for (const k of Object.keys(raw)) {
+    if (!['host', 'port', 'tokenFile'].includes(k)) fail(`metrics.${k}`, 'is not a known setting (typo?)');
+  }
+  const host = raw.host ?? DEFAULT_METRICS_LISTEN.host;
+  const port = raw.port ?? DEFAULT_METRICS_LISTEN.port;
+  if (typeof host !== 'string' || host === '') return fail('metrics.host', 'must be a host name or address');
+  if (!isPort(port)) return fail('metrics.port', 'must be an integer from 1 to 65535');
+  if (port === listen.port && (host === listen.host || !isLoopbackHost(host))) {
+    fail('metrics.port', `must differ from the listener's port ${port}`);
+  }
+  const tokenFile = raw.tokenFile;
+  if (tokenFile !== undefined && (typeof tokenFile !== 'string' || !isAbsolute(tokenFile))) {
+    fail('metrics.tokenFile', 'must be an absolute path to a file holding the bearer token');
+  }
+  if (tokenFile === undefined && !isLoopbackHost(host)) {
+    fail(
+      'metrics.host',
+      `is ${JSON.stringify(host)}, not a loopback address: set "tokenFile" too, so only scrapers holding the token can read the metrics`,
+    );
+  }
+  return { host, port, ...(tokenFile !== undefined ? { tokenFile: tokenFile as string } : {}) };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 /** The problem with a public URL, or null. Shared by config validation and `init`'s input checks. */

@@ -29,8 +29,12 @@ const ENTRY_OPTIONS: Keyring.EntryOptions = {
 // pay for loading (or fail on) the native module.
 let keyringModule: Promise<typeof Keyring> | undefined;
 
-export function keychainKeySource(configDir: string): KeySource {
-  const account = `data-key:${sha256Hex(configDir).slice(0, 16)}`;
+/**
+ * `slot: 'staged'` is a second entry (account `data-key-staged:…`) holding a
+ * new key during `rotate-key`, until it is promoted (src/keys/staging.ts).
+ */
+export function keychainKeySource(configDir: string, slot: 'current' | 'staged' = 'current'): KeySource {
+  const account = `${slot === 'staged' ? 'data-key-staged' : 'data-key'}:${sha256Hex(configDir).slice(0, 16)}`;
   const location = describeLocation(`service "${SERVICE}", account "${account}"`);
 
   async function entry(): Promise<Keyring.AsyncEntry> {

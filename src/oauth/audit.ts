@@ -6,6 +6,8 @@ export type AuditKind =
   | 'client_auth_failed'
   | 'code_replayed'
   | 'refresh_reuse_detected'
+  /** An accepted refresh with a token older than the newest issued (DESIGN.md "Refresh"). */
+  | 'refresh_old_token'
   | 'pairing_failed'
   | 'pairing_locked'
   | 'linked'
@@ -14,6 +16,8 @@ export type AuditKind =
   | 'device_denied'
   | 'grant_revoked'
   | 'client_secret_rotated'
+  | 'client_added'
+  | 'client_redirect_uris_changed'
   | 'client_removed';
 
 export async function audit(

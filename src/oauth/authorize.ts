@@ -16,6 +16,7 @@ import { AuthorizationPageError, AuthorizationRedirectError } from './authorize-
 import { type ConsentView, consentView } from './consent-view.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
 import { InvalidRequest, InvalidScope, type OAuthError, UnsupportedResponseType } from './errors.js';
+import { emit } from './events.js';
 import { type Params, param } from './params.js';
 import { codeChallengeProblem, PKCE_METHOD } from './pkce.js';
 import { MAX_PAIRING_ATTEMPTS_PER_REQUEST, PENDING_REQUEST_TTL_S } from './policy.js';
@@ -64,6 +65,7 @@ export async function authorize(params: Params, deps: OAuthDeps, meta: RequestMe
     expiresAt,
     meta,
   });
+  emit(deps, { kind: 'authorization', outcome: 'started' });
   return consentView({
     requestId,
     csrfToken,

@@ -22,6 +22,7 @@ import { audit } from './audit.js';
 import { CLI_CLIENT_ID, cliClientSecret } from './builtin-clients.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
+import { emit } from './events.js';
 import { type Params, param } from './params.js';
 
 /** What the listener passes from a client's request: the raw Authorization header and the form body. */
@@ -65,6 +66,7 @@ export async function authenticateClient(
       meta,
       detail: { presentedClientId: id?.slice(0, 128) ?? null, reason, usedBasic },
     });
+    emit(deps, { kind: 'client_auth_failed' });
     throw new InvalidClient('client authentication failed', usedBasic);
   };
   if (!id) return fail('no client credentials', null);

@@ -18,6 +18,7 @@ import { AuthorizationPageError } from './authorize-errors.js';
 import { CLI_CLIENT_ID } from './builtin-clients.js';
 import { type ConsentView, consentView } from './consent-view.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
+import { emit } from './events.js';
 import { addressLocked, countAddressFailure } from './pairing-limits.js';
 import { AUTHORIZATION_CODE_TTL_S, MAX_PAIRING_ATTEMPTS_PER_REQUEST } from './policy.js';
 import { appendQuery } from './redirect.js';
@@ -61,6 +62,7 @@ export async function decideConsent(
   }
   if (deps.now() >= request.expiresAt) throw new AuthorizationPageError('request_expired', EXPIRED);
   if (request.failedAttempts >= MAX_PAIRING_ATTEMPTS_PER_REQUEST) {
+    if (decision.action === 'approve') emit(deps, { kind: 'pairing_attempt', outcome: 'locked_out' });
     throw new AuthorizationPageError('request_locked', LOCKED, 403);
   }
   if (decision.action === 'deny') return deny(request, deps, meta);
@@ -76,6 +78,7 @@ async function deny(
     throw new AuthorizationPageError('request_expired', EXPIRED);
   }
   await audit(deps, { kind: 'link_denied', severity: 'info', clientId: request.clientId, meta });
+  emit(deps, { kind: 'authorization', outcome: 'denied' });
   return redirect(request, { error: 'access_denied', error_description: 'the owner denied the request' });
 }
 
@@ -89,6 +92,7 @@ async function approve(
   const owner = await deps.store.owner();
   if (!client || !owner) throw new AuthorizationPageError('request_expired', EXPIRED);
   if (await addressLocked(deps, meta)) {
+    emit(deps, { kind: 'pairing_attempt', outcome: 'locked_out' });
     throw new AuthorizationPageError(
       'address_locked',
       'Too many wrong pairing codes from your network. Wait 15 minutes and try again.',
@@ -128,6 +132,7 @@ async function approve(
     case 'expired':
       throw new AuthorizationPageError('request_expired', EXPIRED);
     case 'locked':
+      emit(deps, { kind: 'pairing_attempt', outcome: 'locked_out' });
       throw new AuthorizationPageError('request_locked', LOCKED, 403);
     case 'wrong_code':
       return wrongCode(request, result.failedAttempts, deps, meta, retry);
@@ -139,6 +144,8 @@ async function approve(
         meta,
         detail: { scope: request.scope, deviceAuthorizationId: result.deviceAuthorizationId },
       });
+      emit(deps, { kind: 'pairing_attempt', outcome: 'ok' });
+      emit(deps, { kind: 'authorization', outcome: 'approved' });
       return redirect(result.request, { code });
   }
 }
@@ -152,6 +159,7 @@ async function wrongCode(
 ): Promise<ConsentOutcome> {
   const addressNowLocked = await countAddressFailure(deps, meta);
   const requestNowLocked = failedAttempts >= MAX_PAIRING_ATTEMPTS_PER_REQUEST;
+  emit(deps, { kind: 'pairing_attempt', outcome: 'wrong_code' });
   await audit(deps, {
     kind: 'pairing_failed',
     severity: 'warning',
@@ -167,6 +175,7 @@ async function wrongCode(
       meta,
       detail: { lockedBy: requestNowLocked ? 'request' : 'address', failedAttempts },
     });
+    emit(deps, { kind: 'pairing_lockout', by: requestNowLocked ? 'request' : 'address' });
   }
   if (requestNowLocked) throw new AuthorizationPageError('request_locked', LOCKED, 403);
   return retry('wrong_code', failedAttempts);

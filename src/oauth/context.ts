@@ -6,6 +6,7 @@
 import type { Config } from '../config/config.js';
 import type { DataKey } from '../keys/data-key.js';
 import type { Store } from '../store/store.js';
+import type { OAuthEvent } from './events.js';
 
 export type { RequestMeta } from '../store/types.js';
 
@@ -18,4 +19,6 @@ export interface OAuthDeps {
   /** Epoch milliseconds; tests pass a clock they advance. */
   readonly now: () => number;
   readonly settings: OAuthSettings;
+  /** Optional observer (metrics): outcomes only, never a secret. See events.ts. */
+  readonly events?: ((event: OAuthEvent) => void) | undefined;
 }

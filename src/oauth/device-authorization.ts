@@ -12,6 +12,7 @@ import { StoreError } from '../store/errors.js';
 import { authenticateClient, type ClientRequest } from './client-auth.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
 import { InvalidScope, UnauthorizedClient } from './errors.js';
+import { emit } from './events.js';
 import { param } from './params.js';
 import { DEVICE_CODE_TTL_S, DEVICE_POLL_INTERVAL_S } from './policy.js';
 import { mayUseEndpoint } from './roles.js';
@@ -64,6 +65,7 @@ export async function deviceAuthorization(
       if (err instanceof StoreError && err.code === 'conflict' && draw < USER_CODE_DRAWS) continue;
       throw err;
     }
+    emit(deps, { kind: 'device_authorization_started' });
     const verificationUri = `${deps.settings.publicUrl}/link`;
     return {
       device_code: deviceCode,

@@ -10,6 +10,7 @@ import type { TokenLookup } from '../store/types.js';
 import { authenticateClient, type ClientRequest } from './client-auth.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
 import { InvalidRequest, UnauthorizedClient } from './errors.js';
+import { emit } from './events.js';
 import { param } from './params.js';
 import { mayUseEndpoint } from './roles.js';
 
@@ -41,7 +42,9 @@ export async function introspect(
   if (!presented) throw new InvalidRequest('token is missing');
   // token_type_hint is optional and only an optimisation (RFC 7662 §2.1): both kinds share one table.
   const found = await deps.store.findToken(sha256Hex(presented));
-  if (!found || !isActive(found, deps.now())) return { active: false };
+  const active = found !== null && isActive(found, deps.now());
+  emit(deps, { kind: 'introspection', active });
+  if (!found || !active) return { active: false };
   const { token, grant } = found;
   return {
     active: true,

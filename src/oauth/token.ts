@@ -7,9 +7,11 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
+import { GRANT_TYPES } from './builtin-clients.js';
 import { authenticateClient, type ClientRequest } from './client-auth.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
+import { emit } from './events.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { deviceCodeGrant } from './grants/device-code.js';
 import type { GrantModule } from './grants/grant-handler.js';
@@ -35,5 +37,14 @@ export async function token(
   if (!mayUseGrant(client, grant.grantType)) {
     throw new UnauthorizedClient('this client may not use this grant_type');
   }
-  return grant.handler(client, request.body, deps, meta);
+  const response = await grant.handler(client, request.body, deps, meta);
+  emit(deps, { kind: 'tokens_issued', grant: GRANT_LABELS[grant.grantType] });
+  return response;
 }
+
+/** Short names for metrics: the device grant's URN is long. */
+const GRANT_LABELS = {
+  [GRANT_TYPES.authorizationCode]: 'authorization_code',
+  [GRANT_TYPES.refreshToken]: 'refresh_token',
+  [GRANT_TYPES.deviceCode]: 'device_code',
+} as const;

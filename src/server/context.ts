@@ -13,6 +13,7 @@ import type { DataKey } from '../keys/data-key.js';
 import type { Store } from '../store/store.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { Protocol } from './protocol.js';
 
 export interface ServerContext {
@@ -27,6 +28,8 @@ export interface ServerContext {
   readonly version: string;
   /** The OAuth protocol core (src/oauth), seen through the functions the endpoints call. */
   readonly protocol: Protocol;
+  /** Prometheus metrics, when the config turns them on (src/server/metrics). */
+  readonly metrics?: Pick<Metrics, 'onRequest'> | undefined;
 }
 
 export interface ServerRequest {

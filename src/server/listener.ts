@@ -86,6 +86,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
     if (closing) res.shouldKeepAlive = false;
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
     const { path, rawQuery } = splitTarget(raw.url ?? '', prefix);
+    let routeLabel: string | null = null; // metrics: a routes-table path, never the raw one
     const req: ServerRequest = {
       raw,
       res,
@@ -97,6 +98,12 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
     };
     res.once('close', () => {
       inFlight.delete(res);
+      ctx.metrics?.onRequest({
+        route: routeLabel,
+        method: req.method,
+        status: res.statusCode,
+        seconds: (performance.now() - started) / 1000,
+      });
       ctx.log.info('request', {
         method: req.method,
         route: path.length > 200 ? `${path.slice(0, 200)}…` : path,
@@ -116,6 +123,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
 
     const match = matchRoute(routes, req.method, path);
     if (match.kind === 'none') return sendNotFound(req, ctx);
+    routeLabel = path;
     if (match.kind === 'method') return sendMethodNotAllowed(req, ctx, match.allow, match.routeKind);
     try {
       await withDeadline(match.route.handler(req, ctx), handlerTimeoutMs, (late) =>

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import type { DataKey } from '../keys/data-key.js';
 import { oauthCore } from '../oauth/core.js';
+import { logLegacyNotice } from '../ops/legacy-notice.js';
 import type { Store } from '../store/store.js';
 import type { ServerContext } from './context.js';
 import { RateLimiter, type RateLimiterOptions } from './http/rate-limit.js';
@@ -14,6 +15,7 @@ import { isHttps } from './http/security-headers.js';
 import { createListener, type ListenerOptions } from './listener.js';
 import type { Logger } from './log.js';
 import type { Protocol } from './protocol.js';
+import { ROUTES } from './routes.js';
 import { packageVersion } from './version.js';
 
 export interface StartServerOptions {
@@ -44,16 +46,34 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
-  const core = oauthCore({ store: options.store, key: options.key, now, settings: config });
+  // Opt-in (config `metrics`): prom-client is loaded only then.
+  const observed = config.metrics
+    ? await (await import('./metrics/endpoint.js')).startMetrics({
+        settings: config.metrics,
+        store: options.store,
+        version: packageVersion(),
+        routes: (options.listener?.routes ?? ROUTES).map((r) => r.path),
+        log,
+      })
+    : null;
+  const metrics = observed?.metrics;
+  const core = oauthCore({
+    store: options.store,
+    key: options.key,
+    now,
+    settings: config,
+    events: metrics?.onOAuthEvent,
+  });
   const ctx: ServerContext = {
     config,
     store: options.store,
     key: options.key,
     log,
     now,
-    limiter: new RateLimiter({ now, rules: options.rateLimits }),
+    limiter: new RateLimiter({ now, rules: options.rateLimits, onLimited: metrics?.onRateLimited }),
     version: packageVersion(),
     protocol: options.protocol ?? core,
+    metrics,
   };
   if (!isHttps(config.publicUrl)) {
     log.warn('the public URL is http: Alexa will refuse it; use this only for local testing', {
@@ -61,12 +81,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   }
   const listener = createListener(ctx, options.listener);
-  const address = await listener.listen(
-    options.host ?? config.listen.host,
-    options.port ?? config.listen.port,
-  );
+  const address = await listener
+    .listen(options.host ?? config.listen.host, options.port ?? config.listen.port)
+    .catch(async (err: unknown) => {
+      await observed?.close();
+      throw err;
+    });
   log.info('listening', { address: address.address, port: address.port, publicUrl: config.publicUrl });
   const stopSweeping = sweepPeriodically(core.sweep, log);
+  // Once per process (src/ops/legacy-notice.ts); never delays or fails the start.
+  void logLegacyNotice(options.store, process.env, log);
 
   let resolveClosed!: () => void;
   let rejectClosed!: (err: unknown) => void;
@@ -79,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let shutdown: Promise<void> | null = null;
   const close = (): Promise<void> => {
     stopSweeping();
+    observed?.close().catch((err: unknown) => log.error('metrics: could not stop', { err }));
     shutdown ??= listener.close().then(
       () => {
         removeSignals();

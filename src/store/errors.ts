@@ -1,6 +1,8 @@
 /** Store failures with stable codes; the CLI maps them to messages and exit codes. */
 export type StoreErrorCode =
   | 'key_mismatch'
+  /** The store was re-sealed with another key (rotate-key) since it was opened; nothing was written. */
+  | 'key_changed'
   | 'key_required'
   | 'newer_schema'
   | 'not_initialised'

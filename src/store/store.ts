@@ -25,6 +25,13 @@ import type {
   RotateRefreshResult,
   TokenLookup,
 } from './records/grants.js';
+import type {
+  LegacyImport,
+  LegacyImportResult,
+  LegacyState,
+  LegacyStateQuery,
+  LegacyStatus,
+} from './records/legacy.js';
 import type { ClientPatch, SweepInput, SweepResult } from './records/maintenance.js';
 import type {
   ApprovePairingInput,
@@ -40,6 +47,7 @@ import type {
 } from './records/pairing.js';
 import type {
   AuditEvent,
+  AuditFilter,
   ClientRecord,
   KeyBinding,
   NewAuditEvent,
@@ -122,10 +130,29 @@ export interface Store {
 
   // ── audit, maintenance ──
   appendAudit(event: NewAuditEvent): Promise<void>;
-  listAudit(filter: { since?: number; kinds?: readonly string[]; limit?: number }): Promise<AuditEvent[]>;
+  /** Newest first. With `detail: false` the sealed details are not opened (no key needed; `detail` is `{}`). */
+  listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** When the owner last reviewed the audit trail (`ma-auth audit`), epoch ms; null if never. No key needed. */
+  auditReviewedAt(): Promise<number | null>;
+  markAuditReviewed(at: number): Promise<void>;
   sweepExpired(input: SweepInput): Promise<SweepResult>;
 
   counts(now: number): Promise<StoreCounts>;
+
+  // ── legacy server import (ma-auth migrate; records/legacy.ts) ──
+  /** What of these legacy items was imported before, and which token hashes already exist. */
+  legacyState(query: LegacyStateQuery): Promise<LegacyState>;
+  /** The whole import in one transaction; a no-op (file untouched) when nothing is new and a migration is on record. */
+  importLegacy(input: LegacyImport): Promise<LegacyImportResult>;
+  legacyStatus(): Promise<LegacyStatus>;
+  /** Records that the owner was told about legacy files; false if already told, or a migration is on record. */
+  markLegacyNoticeShown(now: number): Promise<boolean>;
+
+  /**
+   * Optional: report how long each write transaction took, commit (fsync)
+   * included, in seconds — for metrics. One observer; null removes it.
+   */
+  observeCommits?(observer: ((seconds: number) => void) | null): void;
 
   close(): Promise<void>;
 }

@@ -36,6 +36,17 @@ export interface AuditEvent {
 
 export type NewAuditEvent = Omit<AuditEvent, 'id'>;
 
+export interface AuditFilter {
+  /** Epoch ms, inclusive. */
+  readonly since?: number;
+  readonly kinds?: readonly string[];
+  readonly severities?: readonly AuditSeverity[];
+  /** Default 1000. */
+  readonly limit?: number;
+  /** Open the sealed details (needs the data key). Default true. */
+  readonly detail?: boolean;
+}
+
 export interface StoreCounts {
   readonly clients: number;
   /** Grants not revoked that still hold a live refresh or access token. */
@@ -56,5 +67,6 @@ export interface KeyBinding {
 
 export type * from './records/codes.js';
 export type * from './records/grants.js';
+export type * from './records/legacy.js';
 export type * from './records/maintenance.js';
 export type * from './records/pairing.js';

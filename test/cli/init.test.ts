@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeKey, generateDataKey } from '../../src/keys/data-key.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { cleanEnv, runCli, snapshotTree } from '../support/cli.js';
 
 const REDIRECT = 'https://pitangui.amazon.com/api/skill/link/M2ABCDEFGH';
@@ -48,7 +49,7 @@ describe('ma-auth init (child process, no TTY)', () => {
     expect(report).toMatchObject({
       initialised: true,
       key: { fingerprint: result.keyFingerprint, matchesStore: true },
-      store: { schemaVersion: 1, clients: 3, activeGrants: 0, pendingPairings: 0 },
+      store: { schemaVersion: LATEST_SCHEMA_VERSION, clients: 3, activeGrants: 0, pendingPairings: 0 },
       listener: { answering: false },
     });
 
@@ -81,15 +82,16 @@ describe('ma-auth init (child process, no TTY)', () => {
     expect(init.stdout).not.toContain('\x1b['); // no colour when not a terminal
   });
 
-  it('refuses to overwrite an existing set-up, with or without --force, changing nothing', async () => {
+  it('refuses to overwrite an existing set-up, and --force without a passphrase for its backup, changing nothing', async () => {
     expect((await runCli([...FLAGS, '--key-store', 'file'], env)).code).toBe(0);
     const before = await snapshotTree(home);
     const again = await runCli([...FLAGS, '--key-store', 'file'], env);
     expect(again.code).toBe(5);
     expect(again.stderr).toMatch(/already set up/);
+    // --force backs up first, with a passphrase (test/ops/backup.test.ts covers the rest).
     const forced = await runCli([...FLAGS, '--force'], env);
-    expect(forced.code).toBe(5);
-    expect(forced.stderr).toMatch(/--force would first back up/);
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toMatch(/--force first backs up .* --passphrase-stdin/);
     expect(await snapshotTree(home)).toEqual(before);
   });
 

@@ -102,7 +102,7 @@ describe('owner operations on clients', () => {
   it('removes a client with everything issued to it, but never the CLI client', async () => {
     await alexaTokens(fx);
     await authorize(authorizeParams(), fx.deps, META);
-    await removeClient(fx.deps, ALEXA_ID);
+    await removeClient(fx.deps, ALEXA_ID, { force: true });
     expect(await fx.store.getClient(ALEXA_ID)).toBeNull();
     expect(rawQuery(fx, 'SELECT count(*) AS n FROM tokens')[0]?.n).toBe(0);
     expect(rawQuery(fx, 'SELECT count(*) AS n FROM pending_requests')[0]?.n).toBe(0);

@@ -23,6 +23,7 @@ import { audit } from '../audit.js';
 import { GRANT_TYPES } from '../builtin-clients.js';
 import type { OAuthDeps, RequestMeta } from '../context.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
+import { emit } from '../events.js';
 import type { TokenResponse } from '../issue.js';
 import { type Params, param } from '../params.js';
 import { MAX_UNCONFIRMED_REFRESH_TOKENS, REFRESH_GRACE_S } from '../policy.js';
@@ -41,6 +42,7 @@ async function handler(
   const presentedHash = sha256Hex(presented);
   const found = await deps.store.findToken(presentedHash);
   if (found?.token.kind !== 'refresh' || found.grant.clientId !== client.id) {
+    emit(deps, { kind: 'refresh', outcome: 'rejected' });
     throw new InvalidGrant('refresh token is invalid');
   }
   const accessScope = downScope(found.grant.scope, param(body, 'scope'));
@@ -62,8 +64,26 @@ async function handler(
     strict: usesStrictRotation(client),
     maxUnconfirmed: MAX_UNCONFIRMED_REFRESH_TOKENS,
   });
+  if (result.outcome !== 'reuse') {
+    emit(deps, {
+      kind: 'refresh',
+      outcome: result.outcome !== 'rotated' ? 'rejected' : result.via === 'confirmed' ? 'rotated' : 'ok',
+    });
+  }
   switch (result.outcome) {
     case 'rotated':
+      if (result.via !== 'confirmed') {
+        // Not an attack, but worth seeing: a client that keeps presenting an old
+        // token is not storing rotated ones (or retried a request).
+        await audit(deps, {
+          kind: 'refresh_old_token',
+          severity: 'info',
+          clientId: client.id,
+          grantId: result.grant.id,
+          meta,
+          detail: { via: result.via },
+        });
+      }
       return {
         access_token: accessToken,
         token_type: 'Bearer',
@@ -87,6 +107,7 @@ async function handler(
         meta,
         detail: { generation: result.generation, retiredAt: result.supersededAt },
       });
+      emit(deps, { kind: 'refresh', outcome: 'reuse_detected' });
       throw new InvalidGrant('refresh token was already rotated; the grant has been revoked');
   }
 }

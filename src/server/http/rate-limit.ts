@@ -64,6 +64,8 @@ export interface RateLimiterOptions {
   /** Epoch milliseconds. */
   readonly now?: () => number;
   readonly maxKeys?: number;
+  /** Called once per refused request (metrics). */
+  readonly onLimited?: (rule: RateRuleName) => void;
 }
 
 export class RateLimiter {
@@ -71,11 +73,13 @@ export class RateLimiter {
   private readonly rules: Record<RateRuleName, RateRule>;
   private readonly now: () => number;
   private readonly maxKeys: number;
+  private readonly onLimited: ((rule: RateRuleName) => void) | undefined;
 
   constructor(options: RateLimiterOptions = {}) {
     this.rules = { ...DEFAULT_RATE_RULES, ...options.rules };
     this.now = options.now ?? Date.now;
     this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
+    this.onLimited = options.onLimited;
   }
 
   /** Spend one token or throw `RateLimited`. */
@@ -124,6 +128,7 @@ export class RateLimiter {
   }
 
   private limited(rule: RateRuleName, bucket: Bucket): RateLimited {
+    this.onLimited?.(rule);
     const { limit, windowSeconds } = this.rules[rule];
     return new RateLimited(((1 - bucket.tokens) * windowSeconds) / limit);
   }

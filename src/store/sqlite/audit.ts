@@ -1,6 +1,6 @@
 /** The audit trail on SQLite. Details are sealed: they may hold client addresses. */
 import { open, seal } from '../../crypto/aead.js';
-import type { AuditEvent, NewAuditEvent } from '../types.js';
+import type { AuditEvent, AuditFilter, NewAuditEvent } from '../types.js';
 import { all, run, type SqliteContext } from './context.js';
 import { SEALED } from './sealed-fields.js';
 
@@ -20,18 +20,21 @@ export function appendAudit(ctx: SqliteContext, event: NewAuditEvent): void {
   );
 }
 
-export function listAudit(
-  ctx: SqliteContext,
-  filter: { since?: number; kinds?: readonly string[]; limit?: number },
-): AuditEvent[] {
-  const key = ctx.requireKey();
+export function listAudit(ctx: SqliteContext, filter: AuditFilter): AuditEvent[] {
+  const withDetail = filter.detail ?? true;
+  const key = withDetail ? ctx.requireKey() : null;
   const kinds = filter.kinds ?? [];
+  const severities = filter.severities ?? [];
+  const placeholders = (n: number) => Array(n).fill('?').join(',');
   const rows = all(
     ctx,
-    `SELECT * FROM audit_events WHERE at >= ? ${kinds.length ? `AND kind IN (${kinds.map(() => '?').join(',')})` : ''}
+    `SELECT * FROM audit_events WHERE at >= ?
+       ${kinds.length ? `AND kind IN (${placeholders(kinds.length)})` : ''}
+       ${severities.length ? `AND severity IN (${placeholders(severities.length)})` : ''}
      ORDER BY at DESC, id DESC LIMIT ?`,
     filter.since ?? 0,
     ...kinds,
+    ...severities,
     filter.limit ?? 1000,
   );
   return rows.map((r) => ({
@@ -41,8 +44,9 @@ export function listAudit(
     severity: r.severity as AuditEvent['severity'],
     clientId: (r.client_id as string | null) ?? null,
     grantId: (r.grant_id as string | null) ?? null,
-    detail: r.detail_sealed
-      ? JSON.parse(open(key, r.detail_sealed as string, SEALED.auditDetail.context).toString('utf8'))
-      : {},
+    detail:
+      key && r.detail_sealed
+        ? JSON.parse(open(key, r.detail_sealed as string, SEALED.auditDetail.context).toString('utf8'))
+        : {},
   }));
 }

@@ -133,6 +133,18 @@ export const MIGRATIONS: readonly string[] = [
     window_ends_at  INTEGER NOT NULL
   ) STRICT;
   `,
+  // 2: what `ma-auth migrate` imported from the legacy server (store/records/legacy.ts).
+  // No foreign keys: the mark outlives a grant that is revoked, swept or removed,
+  // so a re-run never brings it back.
+  `
+  CREATE TABLE legacy_imports (
+    kind        TEXT NOT NULL CHECK (kind IN ('client', 'refresh_token')),
+    legacy_id   TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    imported_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, legacy_id)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

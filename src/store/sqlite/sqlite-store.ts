@@ -15,10 +15,13 @@ import { StoreError } from '../errors.js';
 import type { Store } from '../store.js';
 import type {
   ApprovePairingInput,
+  AuditFilter,
   ClientPatch,
   ConsumeDeviceInput,
   GrantListFilter,
   KeyBinding,
+  LegacyImport,
+  LegacyStateQuery,
   NewAuditEvent,
   NewClient,
   NewDeviceAuthorization,
@@ -40,6 +43,7 @@ import type { SqliteContext } from './context.js';
 import { migrate, openDatabase, schemaVersion, translate, writeTransaction } from './database.js';
 import * as devices from './devices.js';
 import * as grants from './grants.js';
+import * as legacy from './legacy.js';
 import * as pending from './pending.js';
 import { rotateRefreshToken } from './rotation.js';
 import { SEALED } from './sealed-fields.js';
@@ -53,10 +57,13 @@ export interface OpenOptions {
   readonly create?: boolean;
 }
 
-const KEY_CHECK_TEXT = 'ma-auth key check';
+export const KEY_CHECK_TEXT = 'ma-auth key check';
+/** Meta row: when `ma-auth audit` last ran (epoch ms), so `status` warns only about newer events. */
+const AUDIT_REVIEWED_AT = 'audit_reviewed_at';
 
 export class SqliteStore implements Store {
   private readonly ctx: SqliteContext;
+  private commitObserver: ((seconds: number) => void) | null = null;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -124,11 +131,35 @@ export class SqliteStore implements Store {
   }
 
   private write<T>(fn: () => T): T {
+    const started = this.commitObserver ? performance.now() : 0;
     try {
-      return writeTransaction(this.db, fn);
+      const result = writeTransaction(this.db, () => {
+        this.assertStillBound();
+        return fn();
+      });
+      this.commitObserver?.((performance.now() - started) / 1000);
+      return result;
     } catch (err) {
       if (err instanceof StoreError) throw err;
       throw translate(err, this.file);
+    }
+  }
+
+  /**
+   * Under the write lock: the store is still sealed with our key. `rotate-key`
+   * in another process may have re-sealed it since we opened it; writing now
+   * would seal new values with a retired key. follow-key.ts adopts the new key
+   * and runs the call again.
+   */
+  private assertStillBound(): void {
+    const check = this.key && this.meta('key_check');
+    if (!check || !this.key) return;
+    const bound = sealedKeyId(check);
+    if (bound !== this.key.id) {
+      throw new StoreError(
+        'key_changed',
+        `the data key was rotated while this ran (the store is now sealed with ${bound}); nothing was written. Run it again.`,
+      );
     }
   }
 
@@ -265,11 +296,35 @@ export class SqliteStore implements Store {
   async appendAudit(event: NewAuditEvent) {
     audit.appendAudit(this.ctx, event);
   }
-  async listAudit(filter: { since?: number; kinds?: readonly string[]; limit?: number }) {
+  async listAudit(filter: AuditFilter) {
     return audit.listAudit(this.ctx, filter);
+  }
+  async auditReviewedAt() {
+    const value = this.meta(AUDIT_REVIEWED_AT);
+    return value === null ? null : Number(value);
+  }
+  async markAuditReviewed(at: number) {
+    this.write(() => this.setMeta(AUDIT_REVIEWED_AT, String(at)));
+  }
+  observeCommits(observer: ((seconds: number) => void) | null): void {
+    this.commitObserver = observer;
   }
   async sweepExpired(input: SweepInput) {
     return sweepExpired(this.ctx, input);
+  }
+
+  // ── legacy import ──
+  async legacyState(query: LegacyStateQuery) {
+    return legacy.legacyState(this.ctx, query);
+  }
+  async importLegacy(input: LegacyImport) {
+    return legacy.importLegacy(this.ctx, input);
+  }
+  async legacyStatus() {
+    return legacy.legacyStatus(this.ctx);
+  }
+  async markLegacyNoticeShown(now: number) {
+    return legacy.markLegacyNoticeShown(this.ctx, now);
   }
 
   async counts(now: number): Promise<StoreCounts> {
@@ -287,6 +342,21 @@ export class SqliteStore implements Store {
         now,
       ),
     };
+  }
+
+  /**
+   * SQLite's `PRAGMA integrity_check` (for `ma-auth doctor`): [] when the file
+   * is sound, else SQLite's findings (capped at 20). A damaged page can also
+   * make the check itself fail: that is reported as one finding.
+   */
+  async integrityCheck(): Promise<string[]> {
+    try {
+      const rows = this.db.prepare('PRAGMA integrity_check(20)').all() as { integrity_check: string }[];
+      const findings = rows.map((r) => r.integrity_check);
+      return findings.length === 1 && findings[0] === 'ok' ? [] : findings;
+    } catch (err) {
+      return [(err as Error).message];
+    }
   }
 
   async close(): Promise<void> {

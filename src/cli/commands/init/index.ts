@@ -11,6 +11,7 @@ export interface InitFlags {
   listen?: string;
   insecureHttp?: boolean;
   force?: boolean;
+  passphraseStdin?: boolean;
   json?: boolean;
 }
 
@@ -34,7 +35,8 @@ export function registerInit(program: Command, getDeps: () => Deps): void {
     .option('--key-store <where>', 'where the data key lives: keychain | file | env (default: file)')
     .option('--listen <host:port>', 'address the listener binds (default: 127.0.0.1:8787)')
     .option('--insecure-http', 'allow an http public URL (local testing only)')
-    .option('--force', 'replace an existing set-up (after backing it up)')
+    .option('--force', 'replace an existing set-up, after backing it up with a passphrase')
+    .option('--passphrase-stdin', "with --force: read the backup's passphrase from stdin")
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
       'after',

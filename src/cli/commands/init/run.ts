@@ -10,6 +10,7 @@ import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import type { Deps } from '../../deps.js';
 import { CliError, InterruptedError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
+import { backUpExisting, checkForce } from './force.js';
 import type { InitFlags } from './index.js';
 import { fromFlags } from './input.js';
 import { alexaConsoleValues, renderInitResult } from './render.js';
@@ -19,17 +20,19 @@ export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
   const existing = existingInstall(deps.paths);
   if (existing.length > 0) {
     await refuseMismatchedEnvKey(deps);
-    const why = flags.force
-      ? '--force would first back up the existing set-up, and `ma-auth backup` is not available in this version, so it refuses too.'
-      : 'Replacing it would orphan the data key and every linked token. Use --force to replace it (after a backup).';
-    throw new CliError(
-      EXIT.alreadyInitialised,
-      `ma-auth is already set up here (found ${existing.join(', ')}). ${why}`,
-    );
+    if (!flags.force) {
+      throw new CliError(
+        EXIT.alreadyInitialised,
+        `ma-auth is already set up here (found ${existing.join(', ')}). Replacing it would orphan the data key and every linked token. Use --force to replace it (it backs it up first).`,
+      );
+    }
+    await checkForce(flags, deps);
   }
 
   const interactive = !flags.yes && deps.io.canPrompt();
   const input = interactive ? await askSetup(flags, deps) : fromFlags(flags, deps);
+  // --force: a verified passphrase backup first, then the old set-up moves aside (force.ts).
+  const replacing = existing.length > 0 ? await backUpExisting(flags, deps) : null;
 
   let interrupted = false;
   const onSigint = () => {
@@ -45,6 +48,7 @@ export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
       interrupted: () => interrupted,
     });
     if (interrupted) throw new SetupInterrupted();
+    await replacing?.aside.discard();
     const values = alexaConsoleValues(result.config, input.redirectUris, result.alexaClientSecret);
     if (flags.json) {
       deps.io.out(
@@ -55,6 +59,7 @@ export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
           keyStore: result.config.keyStore,
           keySource: result.keySource.location,
           keyFingerprint: fingerprint(result.key),
+          ...(replacing ? { previousSetupBackup: replacing.backupFile } : {}),
           alexa: values,
           musicAssistant: {
             clientId: 'music-assistant',
@@ -67,6 +72,7 @@ export async function runInit(flags: InitFlags, deps: Deps): Promise<void> {
       deps.io.out(renderInitResult(result, values, deps));
     }
   } catch (err) {
+    await replacing?.aside.restore();
     if (err instanceof SetupInterrupted) throw new InterruptedError();
     if (err instanceof SetupError) {
       const code =

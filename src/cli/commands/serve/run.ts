@@ -6,9 +6,9 @@
  * spawned it, and removed by whoever sees it end.
  */
 import { type Config, parseListen } from '../../../config/config.js';
+import { openKeyFollowingStore } from '../../../ops/rotate-key/follow.js';
 import { createLogger } from '../../../server/log.js';
 import { startServer } from '../../../server/serve.js';
-import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import { type Deps, loadInstall } from '../../deps.js';
 import { CliError, usageError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
@@ -27,11 +27,24 @@ export async function runServe(flags: ServeFlags, deps: Deps): Promise<void> {
   const listen: Listen = override ?? config.listen;
   if (flags.detach) return detach(flags, deps, listen);
 
-  const store = await SqliteStore.open({ file: deps.paths.storeFile, key: resolved.key });
+  const log = createLogger();
+  // The store and key follow a `ma-auth rotate-key` run beside the listener (src/ops/rotate-key/follow.ts).
+  const { store, key } = await openKeyFollowingStore(
+    {
+      env: deps.env,
+      paths: deps.paths,
+      keyStore: config.keyStore,
+      keychain: deps.keychain,
+      storeFile: deps.paths.storeFile,
+    },
+    resolved.key,
+    (previous, next) =>
+      log.info('data key rotated; using the new key', { previous: previous.id, key: next.id }),
+  );
   const serveConfig: Config = { ...config, listen };
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ config: serveConfig, store, key: resolved.key, log: createLogger() });
+    server = await startServer({ config: serveConfig, store, key, log });
   } catch (err) {
     await store.close().catch(() => {});
     throw listenError(err, listen);

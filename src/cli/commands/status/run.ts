@@ -4,12 +4,14 @@
  */
 import { loadConfig } from '../../../config/config.js';
 import { fingerprint } from '../../../keys/data-key.js';
-import { resolveKey } from '../../../keys/resolver.js';
+import { resolveStoreKey } from '../../../ops/key-recovery.js';
+import { type LegacyNotice, noticeText, statusLegacyNotice } from '../../../ops/legacy-notice.js';
 import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import type { Deps } from '../../deps.js';
 import { CliError, toCliError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
 import { probeListener } from '../../listener-probe.js';
+import { renderUnreviewed, type UnreviewedEvents, unreviewedEvents } from '../audit/unreviewed.js';
 
 export interface StatusReport {
   initialised: boolean;
@@ -25,6 +27,10 @@ export interface StatusReport {
     pendingPairings: number;
   };
   listener?: { address: string; answering: boolean };
+  /** Warning/critical audit events since the last `ma-auth audit`; absent when there are none. */
+  securityEvents?: UnreviewedEvents;
+  /** A legacy server's oauth_clients.json found and nothing migrated (src/ops/legacy-notice.ts). */
+  legacyServer?: LegacyNotice & { firstNotice: boolean };
   problem?: string;
 }
 
@@ -43,12 +49,16 @@ export async function runStatus(flags: { json?: boolean }, deps: Deps): Promise<
     // The listener probe is independent of the key: start it now, await it last.
     const probe = probeListener(config.listen, 800);
     try {
-      const resolved = await resolveKey({
+      // The store's own key, finishing a key rotation that was interrupted (src/ops/key-recovery.ts).
+      const resolved = await resolveStoreKey({
         env: deps.env,
         paths: deps.paths,
         keyStore: config.keyStore,
         keychain: deps.keychain,
+        storeFile: deps.paths.storeFile,
+        dataDir: deps.paths.dataDir,
       });
+      if (resolved.recovery) deps.io.err(`note: ${resolved.recovery.message}`);
       const store = await SqliteStore.open({ file: deps.paths.storeFile });
       try {
         const binding = await store.keyBinding();
@@ -60,6 +70,10 @@ export async function runStatus(flags: { json?: boolean }, deps: Deps): Promise<
         };
         const counts = await store.counts(deps.now());
         report.store = { file: deps.paths.storeFile, schemaVersion: await store.schemaVersion(), ...counts };
+        const unreviewed = await unreviewedEvents(store);
+        if (unreviewed) report.securityEvents = unreviewed;
+        const legacy = await statusLegacyNotice(store, deps.env, deps.now(), !flags.json);
+        if (legacy) report.legacyServer = legacy;
         if (!matches) {
           failure = new CliError(
             EXIT.keyProblem,
@@ -81,11 +95,11 @@ export async function runStatus(flags: { json?: boolean }, deps: Deps): Promise<
   if (failure) report.problem = failure.message;
 
   if (flags.json) deps.io.out(JSON.stringify(report));
-  else deps.io.out(renderStatus(report));
+  else deps.io.out(renderStatus(report, deps.now()));
   if (failure) throw failure;
 }
 
-function renderStatus(r: StatusReport): string {
+function renderStatus(r: StatusReport, now: number): string {
   if (!r.initialised)
     return `ma-auth is not set up here.\n  config  ${r.configFile} (missing)\nRun: ma-auth init`;
   const lines = [`config      ${r.configFile}`, `data dir    ${r.dataDir}`, `public URL  ${r.publicUrl}`];
@@ -111,5 +125,8 @@ function renderStatus(r: StatusReport): string {
         : `listener    not answering on ${r.listener.address}`,
     );
   }
+  if (r.securityEvents) lines.push(renderUnreviewed(r.securityEvents, now));
+  // Told once (the store records it); --json keeps carrying it until migrated.
+  if (r.legacyServer?.firstNotice) lines.push('', noticeText(r.legacyServer));
   return lines.join('\n');
 }

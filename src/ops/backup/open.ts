@@ -1,0 +1,221 @@
+/**
+ * Reading a backup: the header (in clear), then every chunk — authenticated
+ * one by one — into a temporary snapshot file, then the snapshot itself:
+ * SQLite's integrity check, the schema version and key id the header
+ * promised, the key check, and every sealed value opened. Only a backup that
+ * passes all of it is handed to `restore`; `backup --verify` stops there.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
+import { open as openSealed } from '../../crypto/aead.js';
+import { CryptoError } from '../../crypto/errors.js';
+import { type DataKey, decodeKey } from '../../keys/data-key.js';
+import { StoreError } from '../../store/errors.js';
+import { LATEST_SCHEMA_VERSION } from '../../store/sqlite/migrations.js';
+import { openAllSealed } from '../../store/sqlite/reseal.js';
+import { SEALED } from '../../store/sqlite/sealed-fields.js';
+import { checkIntegrity, openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
+import { KEY_CHECK_TEXT } from '../../store/sqlite/sqlite-store.js';
+import { openChunks } from '../backup-format/chunks.js';
+import { BackupError } from '../backup-format/errors.js';
+import { dataKeyFileKey, keyCheck, passphraseKey } from '../backup-format/file-key.js';
+import { type BackupHeader, readHeader } from '../backup-format/header.js';
+import { type Manifest, PayloadWriter } from '../backup-format/payload.js';
+import { crashPoint } from '../crash-point.js';
+import type { OnProgress } from './create.js';
+import { removeDbFiles, removeStaleTemps, tempFile } from './temp-files.js';
+
+export interface BackupInfo {
+  readonly file: string;
+  readonly bytes: number;
+  readonly header: BackupHeader;
+}
+
+/** The header only, checked: enough to know what the file needs and whether this ma-auth can read it. */
+export async function readBackupInfo(file: string): Promise<BackupInfo> {
+  const fh = await openFile(file);
+  try {
+    const { size } = await fh.stat();
+    const { header } = await readHeader(fh, size, file);
+    refuseNewer(header, file);
+    return { file, bytes: size, header };
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface OpenBackupInput {
+  readonly file: string;
+  /** Asked only for a passphrase backup. */
+  readonly passphrase: () => Promise<string>;
+  /** This install's data key, for a backup sealed with the data key. */
+  readonly currentKey: DataKey | null;
+  /** Where the snapshot is decrypted to (the data dir, beside the store). */
+  readonly workDir: string;
+  readonly now: number;
+  readonly onProgress?: OnProgress;
+}
+
+export interface OpenedBackup extends BackupInfo {
+  readonly manifest: Manifest;
+  /** The decrypted, verified snapshot (a temporary file; `discard` removes it). */
+  readonly snapshotFile: string;
+  /** The data key that sealed the snapshot's fields. */
+  readonly snapshotKey: DataKey;
+  readonly facts: StoreFacts;
+  discard(): Promise<void>;
+}
+
+export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> {
+  const fh = await openFile(input.file);
+  await removeStaleTemps(input.workDir);
+  const snapshotFile = tempFile(input.workDir, 'restore');
+  const discard = () => removeDbFiles(snapshotFile);
+  try {
+    const { size } = await fh.stat();
+    const { header, bytes: aad } = await readHeader(fh, size, input.file);
+    refuseNewer(header, input.file);
+    const fileKey = await fileKeyFor(header, input);
+    const out = await open(snapshotFile, 'wx', 0o600);
+    const payload = new PayloadWriter(out, input.file);
+    try {
+      await openChunks({
+        file: fh,
+        name: input.file,
+        start: aad.length,
+        size,
+        key: fileKey,
+        aad,
+        chunkSize: header.chunkSize,
+        sink: async (plaintext) => {
+          await payload.sink(plaintext);
+          crashPoint('open:chunk');
+        },
+        onProgress: (done, total) => input.onProgress?.('decrypt', done, total),
+      });
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    const manifest = payload.manifest();
+    const snapshotKey = snapshotKeyFor(header, manifest, input);
+    const facts = verifySnapshot(snapshotFile, header, snapshotKey, input);
+    return { file: input.file, bytes: size, header, manifest, snapshotFile, snapshotKey, facts, discard };
+  } catch (err) {
+    await discard();
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+function refuseNewer(header: BackupHeader, file: string): void {
+  if (header.schemaVersion > LATEST_SCHEMA_VERSION) {
+    throw new BackupError(
+      'newer_schema',
+      `${file} holds a store at schema version ${header.schemaVersion}, written by a newer ma-auth (this one knows up to ${LATEST_SCHEMA_VERSION}). Upgrade ma-auth to restore it.`,
+    );
+  }
+}
+
+async function fileKeyFor(header: BackupHeader, input: OpenBackupInput): Promise<Buffer> {
+  let fileKey: Buffer;
+  if (header.kdf.name === 'scrypt') {
+    const passphrase = await input.passphrase();
+    input.onProgress?.('key', 0, 1);
+    fileKey = await passphraseKey(passphrase, header.kdf);
+  } else {
+    const key = input.currentKey;
+    if (!key || key.id !== header.keyId) {
+      throw new BackupError(
+        'wrong_key',
+        `${input.file} was sealed with data key ${header.keyId}${key ? `, and the data key here is ${key.id}` : ', and no data key is set up here'}. ` +
+          'A backup made with --with-key opens only with the key that made it (a passphrase backup opens anywhere).',
+      );
+    }
+    fileKey = dataKeyFileKey(key, header.kdf);
+  }
+  const expected = Buffer.from(header.keyCheck, 'base64url');
+  const actual = Buffer.from(keyCheck(fileKey), 'base64url');
+  if (!timingSafeEqual(expected, actual)) {
+    if (header.kdf.name === 'scrypt') {
+      throw new BackupError(
+        'wrong_passphrase',
+        `wrong passphrase for ${input.file} (or its header was modified)`,
+      );
+    }
+    throw new BackupError(
+      'tampered',
+      `${input.file}: the header was modified (its key check does not match)`,
+    );
+  }
+  return fileKey;
+}
+
+function snapshotKeyFor(header: BackupHeader, manifest: Manifest, input: OpenBackupInput): DataKey {
+  const key = manifest.dataKey ? decodeKey(manifest.dataKey) : input.currentKey;
+  if (!key || key.id !== header.keyId) {
+    throw new BackupError(
+      'bad_snapshot',
+      `${input.file}: the backup does not carry the data key it names (${header.keyId})`,
+    );
+  }
+  return key;
+}
+
+function verifySnapshot(
+  file: string,
+  header: BackupHeader,
+  key: DataKey,
+  input: OpenBackupInput,
+): StoreFacts {
+  const bad = (what: string, cause?: unknown) =>
+    new BackupError('bad_snapshot', `${input.file}: the store inside is not usable (${what})`, { cause });
+  let db: ReturnType<typeof openSnapshot>;
+  try {
+    db = openSnapshot(file, { readOnly: true });
+  } catch (err) {
+    throw bad((err as Error).message, err);
+  }
+  try {
+    checkIntegrity(db, 'the snapshot');
+    const facts = storeFacts(db, input.now);
+    if (facts.schemaVersion !== header.schemaVersion) {
+      throw bad(`schema ${facts.schemaVersion}, the header says ${header.schemaVersion}`);
+    }
+    if (facts.keyId !== header.keyId)
+      throw bad(`sealed with ${facts.keyId}, the header says ${header.keyId}`);
+    const check = db.prepare(`SELECT value FROM meta WHERE name = 'key_check'`).get() as { value: string };
+    if (openSealed(key, check.value, SEALED.keyCheck.context).toString('utf8') !== KEY_CHECK_TEXT) {
+      throw bad('the key check does not verify');
+    }
+    openAllSealed(db, key, { onProgress: (done, total) => input.onProgress?.('verify', done, total) });
+    return facts;
+  } catch (err) {
+    if (err instanceof BackupError) throw err;
+    if (err instanceof StoreError || err instanceof CryptoError) throw bad(err.message, err);
+    throw bad((err as Error).message, err);
+  } finally {
+    db.close();
+  }
+}
+
+async function openFile(file: string) {
+  try {
+    return await open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BackupError('not_a_backup', `${file} does not exist`);
+    if (code === 'EISDIR') throw new BackupError('not_a_backup', `${file} is a directory`);
+    throw new BackupError('not_a_backup', `cannot read ${file} (${code})`);
+  }
+}
+
+/** For `restore`: the Music Assistant secret file as it is now, to tell whether the backup changes it. */
+export async function currentSecret(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}

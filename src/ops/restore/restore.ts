@@ -1,0 +1,184 @@
+/**
+ * Restoring a verified backup (backup/open.ts) into the live store:
+ *
+ * 1. prepare — beside the store, on the decrypted snapshot: migrate an older
+ *    schema, re-seal every sealed field under the CURRENT data key (in one
+ *    transaction), expire what hangs on keyed hashes that cannot be
+ *    recomputed (reseal.ts); count what the store holds now and what it will.
+ * 2. commit — back up the current store (sealed with the data key) as
+ *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it; then
+ *    swap the content in ONE transaction on the live file (replace.ts), which
+ *    a running listener sees at its next request. Music Assistant's client
+ *    secret file is staged before the swap and moved into place after it
+ *    (secret-file.ts).
+ *
+ * A crash at any point leaves the store as it was or as restored, never a mix.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Paths } from '../../config/paths.js';
+import type { DataKey } from '../../keys/data-key.js';
+import { StoreError } from '../../store/errors.js';
+import { migrate, openDatabase, schemaVersion, writeTransaction } from '../../store/sqlite/database.js';
+import { replaceContents } from '../../store/sqlite/replace.js';
+import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
+import { openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import { type BackupSummary, createBackup, type OnProgress } from '../backup/create.js';
+import { currentSecret, type OpenedBackup } from '../backup/open.js';
+import { crashPoint } from '../crash-point.js';
+import { promoteSecret, stageSecret } from './secret-file.js';
+
+export interface PreparedRestore {
+  readonly backup: OpenedBackup;
+  /** What the live store holds now. */
+  readonly current: StoreFacts;
+  /** What it will hold (after migration and re-sealing). */
+  readonly incoming: StoreFacts;
+  /** The schema version the backup was migrated from, or null. */
+  readonly migratedFrom: number | null;
+  readonly reseal: ResealResult;
+  /** Whether the Music Assistant client's secret file changes. */
+  readonly changesSecretFile: boolean;
+}
+
+export async function prepareRestore(input: {
+  backup: OpenedBackup;
+  storeFile: string;
+  musicAssistantSecretFile: string;
+  key: DataKey;
+  now: number;
+  onProgress?: OnProgress;
+}): Promise<PreparedRestore> {
+  const { backup, key } = input;
+  // Opening checks the live store is sealed with `key`, and migrates it. A
+  // store that is gone (the data dir was lost, the config dir kept) is
+  // created empty, to be filled by the swap.
+  const store = await SqliteStore.open({ file: input.storeFile, key, create: true });
+  await store.close();
+  const live = openDatabase(input.storeFile);
+  let current: StoreFacts;
+  try {
+    current = storeFacts(live, input.now);
+  } finally {
+    live.close();
+  }
+
+  const db = openSnapshot(backup.snapshotFile);
+  try {
+    const found = schemaVersion(db);
+    const migrated = migrate(db, backup.file);
+    const reseal = writeTransaction(db, () =>
+      resealAll(db, backup.snapshotKey, key, input.now, {
+        onProgress: (done, total) => input.onProgress?.('re-seal', done, total),
+        onBatch: () => crashPoint('restore:reseal'),
+      }),
+    );
+    const incoming = storeFacts(db, input.now);
+    const secret = backup.manifest.musicAssistantSecret;
+    return {
+      backup,
+      current,
+      incoming,
+      migratedFrom: migrated !== found ? found : null,
+      reseal,
+      changesSecretFile:
+        secret !== undefined && secret !== (await currentSecret(input.musicAssistantSecretFile)),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export interface RestoreResult {
+  /** The backup of the store as it was before, for `restore --rollback`; null if there was no store. */
+  readonly previous: BackupSummary | null;
+}
+
+export async function commitRestore(
+  prepared: PreparedRestore,
+  input: { paths: Paths; key: DataKey; now: number; onProgress?: OnProgress },
+): Promise<RestoreResult> {
+  const { paths } = input;
+  // Nothing to save when the store was empty (created by prepareRestore).
+  const previous =
+    prepared.current.keyId === null
+      ? null
+      : await createBackup({
+          storeFile: paths.storeFile,
+          key: input.key,
+          target: await freeName(paths.backupDir, 'pre-restore', input.now),
+          seal: { kind: 'data-key' },
+          workDir: paths.dataDir,
+          musicAssistantSecretFile: paths.introspectionSecretFile,
+          now: input.now,
+          onProgress: (phase, done, total) => input.onProgress?.(`save current (${phase})`, done, total),
+        });
+  crashPoint('restore:saved-previous');
+  const secret = prepared.changesSecretFile ? prepared.backup.manifest.musicAssistantSecret : undefined;
+  if (secret !== undefined) {
+    await stageSecret(paths, secret);
+    crashPoint('restore:secret-staged');
+  }
+  const db = openDatabase(paths.storeFile);
+  try {
+    replaceContents(db, prepared.backup.snapshotFile, {
+      onTable: (_name, done, total) => input.onProgress?.('swap', done, total),
+      beforeCommit: () => crashPoint('restore:before-commit'),
+    });
+  } catch (err) {
+    throw err instanceof StoreError
+      ? err
+      : new StoreError('unavailable', (err as Error).message, { cause: err });
+  } finally {
+    db.close();
+  }
+  crashPoint('restore:swapped');
+  if (secret !== undefined) {
+    await promoteSecret(paths);
+    crashPoint('restore:secret');
+  }
+  await prepared.backup.discard();
+  return { previous };
+}
+
+/** `backups/<prefix>-2025-01-31T12-00-00Z.backup`, with `-2`, `-3` … if taken. */
+export async function freeName(dir: string, prefix: string, now: number): Promise<string> {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replaceAll(':', '-');
+  let names: Set<string>;
+  try {
+    names = new Set(await readdir(dir));
+  } catch {
+    names = new Set();
+  }
+  for (let n = 1; ; n++) {
+    const name = `${prefix}-${stamp}${n === 1 ? '' : `-${n}`}.backup`;
+    if (!names.has(name)) return join(dir, name);
+  }
+}
+
+/** The newest `pre-restore-….backup`: what `restore --rollback` restores. */
+export async function latestPreRestore(dir: string): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return null;
+  }
+  const candidates = names.filter((n) => /^pre-restore-.*\.backup$/.test(n)).sort(byStampThenCounter);
+  const last = candidates.at(-1);
+  return last ? join(dir, last) : null;
+}
+
+function byStampThenCounter(a: string, b: string): number {
+  const key = (n: string) => {
+    const m = /^pre-restore-(.+?)(?:-(\d+))?\.backup$/.exec(n);
+    return [m?.[1] ?? '', Number(m?.[2] ?? 1)] as const;
+  };
+  const [sa, ca] = key(a);
+  const [sb, cb] = key(b);
+  return sa < sb ? -1 : sa > sb ? 1 : ca - cb;
+}

@@ -1,0 +1,359 @@
+/**
+ * `ma-auth restore` against real installs: the round trip (same key, and a
+ * passphrase backup onto another install with another key), every kind of
+ * damaged or wrong input refused with the store untouched, schema versions,
+ * confirmation and rollback.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_CLIENT_ID, cliClientSecret } from '../../src/oauth/builtin-clients.js';
+import { token } from '../../src/oauth/token.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import type { Install } from '../support/install.js';
+import {
+  afterKeyChange,
+  backupDir,
+  basic,
+  cli,
+  countActive,
+  fileSha256,
+  freshInstall,
+  installKey,
+  keyIndependent,
+  logicalDump,
+  META,
+  PASSPHRASE,
+  type Population,
+  populate,
+  removeInstall,
+  withStore,
+} from './support.js';
+
+async function backup(install: Install, args: string[], input?: string): Promise<string> {
+  const r = await cli(install, ['backup', ...args, '--json'], input === undefined ? {} : { input });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).file as string;
+}
+
+/** The store file's bytes, and its WAL's when it holds any (SQLite removes an empty one when the last connection closes). */
+async function storeChecksums(install: Install): Promise<string[]> {
+  const wal = `${install.storeFile}-wal`;
+  const walBytes = existsSync(wal) ? await readFile(wal) : Buffer.alloc(0);
+  return [await fileSha256(install.storeFile), walBytes.length > 0 ? await fileSha256(wal) : 'empty'];
+}
+
+describe('ma-auth restore: round trips', () => {
+  let install: Install;
+  let population: Population;
+  beforeAll(async () => {
+    install = await freshInstall();
+    population = await populate(install);
+  });
+  afterAll(async () => {
+    await removeInstall(install);
+  });
+
+  it('back up, wipe the store, restore: the same logical content, every token works again', async () => {
+    const key = await installKey(install);
+    const before = logicalDump(install.storeFile, key);
+    const file = await backup(install, ['--with-key']);
+    for (const suffix of ['', '-wal', '-shm']) await rm(install.storeFile + suffix, { force: true });
+
+    const r = await cli(install, ['restore', file, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ event: 'restored', resealed: 0, expiredPairings: 0, previous: null });
+    expect(logicalDump(install.storeFile, key)).toEqual(before);
+    expect(await countActive(install, population.activeTokens)).toBe(population.activeTokens.length);
+  });
+
+  it('a passphrase backup onto a fresh MA_AUTH_HOME with another data key: re-sealed, tokens work, pairings waiting are dropped', async () => {
+    const source = await installKey(install);
+    const sourceDump = logicalDump(install.storeFile, source);
+    const file = await backup(install, ['--passphrase-stdin'], PASSPHRASE);
+    const other = await freshInstall();
+    try {
+      const otherKey = await installKey(other);
+      expect(otherKey.id).not.toBe(source.id);
+      const r = await cli(other, ['restore', file, '--passphrase-stdin', '--yes', '--json'], {
+        input: PASSPHRASE,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout);
+      const dropped = afterKeyChange(sourceDump);
+      expect(dropped.pendingPairings).toBeGreaterThan(0);
+      expect(dropped.attemptCounters).toBeGreaterThan(0);
+      expect(result).toMatchObject({
+        event: 'restored',
+        backupKeyId: source.id,
+        keyId: otherKey.id,
+        expiredPairings: dropped.pendingPairings,
+        droppedAttemptCounters: dropped.attemptCounters,
+      });
+      expect(result.resealed).toBeGreaterThan(0);
+      expect(result.previous).toMatch(/pre-restore-.*\.backup$/);
+
+      // Same content, every sealed value now opens with the other install's key.
+      const restored = logicalDump(other.storeFile, otherKey);
+      expect(keyIndependent(restored)).toEqual(keyIndependent(sourceDump));
+      const db = new DatabaseSync(other.storeFile, { readOnly: true });
+      const ids = db.prepare(`SELECT value FROM meta WHERE name = 'key_check'`).get() as { value: string };
+      db.close();
+      expect(ids.value.split('.')[1]).toBe(otherKey.id);
+
+      // The old tokens, the old Alexa secret and the old Music Assistant secret work there.
+      expect(await countActive(other, population.activeTokens)).toBe(population.activeTokens.length);
+      expect(
+        (await readFile(join(other.home, 'config', 'music-assistant-client.secret'), 'utf8')).trim(),
+      ).toBe(install.musicAssistant.clientSecret);
+      await withStore(other, async (_store, deps) => {
+        const refreshed = await token(
+          {
+            authorization: basic(install.alexa.clientId, install.alexa.clientSecret),
+            body: { grant_type: 'refresh_token', refresh_token: population.alexa.refreshToken },
+          },
+          deps,
+          META,
+        );
+        expect(refreshed.access_token).toMatch(/^maa_at_/);
+        // And new pairings work under the new key (the CLI secret is derived from it).
+        const { deviceAuthorization } = await import('../../src/oauth/device-authorization.js');
+        await deviceAuthorization(
+          {
+            body: { client_id: CLI_CLIENT_ID, client_secret: cliClientSecret(otherKey), scope: 'music.read' },
+          },
+          deps,
+          META,
+        );
+      });
+      const status = await cli(other, ['status', '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).key.matchesStore).toBe(true);
+    } finally {
+      await removeInstall(other);
+    }
+  }, 60_000);
+
+  it('asks on a terminal only: without one, --yes is required (usage error before anything is read)', async () => {
+    const file = await backup(install, ['--with-key']);
+    const r = await cli(install, ['restore', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+    const none = await cli(install, ['restore', '--yes']);
+    expect(none.code).toBe(2);
+  });
+
+  it('--rollback undoes the last restore, and is itself undoable', async () => {
+    const key = await installKey(install);
+    const original = logicalDump(install.storeFile, key);
+    const file = await backup(install, ['--with-key']);
+    // Change the store after the backup: one more device client.
+    await withStore(install, async (store) => {
+      await store.removeClient('kitchen-speaker');
+    });
+    const changed = logicalDump(install.storeFile, key);
+    expect(changed).not.toEqual(original);
+    expect((await cli(install, ['restore', file, '--yes'])).code).toBe(0);
+    expect(logicalDump(install.storeFile, key)).toEqual(original);
+    const back = await cli(install, ['restore', '--rollback', '--yes', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).event).toBe('rolled_back');
+    expect(logicalDump(install.storeFile, key)).toEqual(changed);
+    expect((await cli(install, ['restore', '--rollback', '--yes'])).code).toBe(0);
+    expect(logicalDump(install.storeFile, key)).toEqual(original);
+  });
+
+  it('restores a backup from an older schema (migrated), refuses one from a newer schema', async () => {
+    if (MIGRATIONS.length < 2) return; // needs a schema to be older than
+    const key = await installKey(install);
+    const now = logicalDump(install.storeFile, key);
+    // An older store: the same data at schema version 1 (what an older ma-auth wrote).
+    const old = join(install.home, '..', 'v1.db');
+    await rm(old, { force: true });
+    const db = new DatabaseSync(old);
+    db.exec(MIGRATIONS[0] as string);
+    db.exec('PRAGMA user_version = 1');
+    db.prepare('ATTACH DATABASE ? AS live').run(install.storeFile);
+    const v1Tables = (
+      db
+        .prepare(`SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+        .all() as { name: string }[]
+    ).map((r) => r.name);
+    for (const t of v1Tables) {
+      const cols = (db.prepare(`PRAGMA main.table_info("${t}")`).all() as { name: string }[])
+        .map((c) => `"${c.name}"`)
+        .join(', ');
+      db.exec(`INSERT INTO main."${t}" (${cols}) SELECT ${cols} FROM live."${t}"`);
+    }
+    db.exec('DELETE FROM main.sqlite_sequence');
+    db.exec('INSERT INTO main.sqlite_sequence SELECT * FROM live.sqlite_sequence');
+    db.exec('DETACH DATABASE live');
+    db.close();
+    const { createBackup } = await import('../../src/ops/backup/create.js');
+    const oldBackup = join(install.home, '..', 'v1.backup');
+    await rm(oldBackup, { force: true });
+    await createBackup({
+      storeFile: old,
+      key,
+      target: oldBackup,
+      seal: { kind: 'data-key' },
+      workDir: join(install.home, '..'),
+      now: Date.now(),
+    });
+    const r = await cli(install, ['restore', oldBackup, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).migratedFrom).toBe(1);
+    expect(logicalDump(install.storeFile, key)).toEqual(now);
+
+    // A newer one: the header says so, and it is refused before any question.
+    const newer = join(install.home, '..', 'newer.db');
+    await rm(newer, { force: true });
+    const copy = new DatabaseSync(install.storeFile);
+    copy.prepare('VACUUM INTO ?').run(newer);
+    copy.close();
+    const n = new DatabaseSync(newer);
+    n.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+    n.close();
+    const newerBackup = join(install.home, '..', 'newer.backup');
+    await rm(newerBackup, { force: true });
+    await createBackup({
+      storeFile: newer,
+      key,
+      target: newerBackup,
+      seal: { kind: 'data-key' },
+      workDir: join(install.home, '..'),
+      now: Date.now(),
+    });
+    const refused = await cli(install, ['restore', newerBackup, '--yes']);
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain(`schema version ${MIGRATIONS.length + 1}, written by a newer ma-auth`);
+    expect(refused.stderr).toContain('Nothing was changed');
+    expect(logicalDump(install.storeFile, key)).toEqual(now);
+  });
+});
+
+describe('ma-auth restore: damaged, modified or wrong input is refused, the store untouched', () => {
+  let install: Install;
+  let passphraseFile: string;
+  let keyFileBackup: string;
+  let bytes: Buffer;
+  beforeAll(async () => {
+    install = await freshInstall();
+    await populate(install);
+    passphraseFile = await backup(install, ['--passphrase-stdin'], PASSPHRASE);
+    keyFileBackup = await backup(install, ['--with-key']);
+    bytes = await readFile(passphraseFile);
+    // More state after the backups, so a restore would visibly change the store.
+    await populate(install, 1);
+  });
+  afterAll(async () => {
+    await removeInstall(install);
+  });
+
+  const headerLength = () => 12 + bytes.readUInt32BE(8);
+  const cases: [string, () => Buffer, number, RegExp][] = [
+    [
+      'a flipped byte in the header',
+      () => {
+        const b = Buffer.from(bytes);
+        const at = b.indexOf('createdAt') + 14; // a digit of the year
+        b[at] = b[at] === 0x31 ? 0x32 : 0x31;
+        return b;
+      },
+      8,
+      /failed authentication at chunk 1 of \d+: it was modified, truncated or extended/,
+    ],
+    [
+      'a flipped byte in the body',
+      () => {
+        const b = Buffer.from(bytes);
+        b[headerLength() + 70_000] ^= 0x01;
+        return b;
+      },
+      8,
+      /failed authentication at chunk 2 of/,
+    ],
+    [
+      'a flipped byte in a tag',
+      () => {
+        const b = Buffer.from(bytes);
+        b[b.length - 3] ^= 0x80;
+        return b;
+      },
+      8,
+      /failed authentication at chunk \d+ of/,
+    ],
+    ['truncated mid-chunk', () => bytes.subarray(0, bytes.length - 100), 8, /failed authentication at chunk/],
+    [
+      'truncated at a chunk boundary',
+      () => bytes.subarray(0, headerLength() + 65536 + 16),
+      8,
+      /failed authentication at chunk 1 of 1/,
+    ],
+    [
+      'appended to',
+      () => Buffer.concat([bytes, Buffer.from('trailing garbage')]),
+      8,
+      /failed authentication/,
+    ],
+    [
+      'not a backup at all',
+      () => Buffer.from('SQLite format 3\0 or anything else'),
+      8,
+      /is not an ma-auth backup/,
+    ],
+  ];
+
+  for (const [name, damage, exit, message] of cases) {
+    it(`${name}: exit ${exit}, a clear message, the store unchanged`, async () => {
+      const file = join(install.home, '..', `damaged-${name.replaceAll(' ', '-')}.backup`);
+      await writeFile(file, damage());
+      const key = await installKey(install);
+      const dump = logicalDump(install.storeFile, key);
+      const sums = await storeChecksums(install);
+      const r = await cli(install, ['restore', file, '--passphrase-stdin', '--yes'], { input: PASSPHRASE });
+      expect(r.code, r.stderr).toBe(exit);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('Nothing was changed');
+      expect(await storeChecksums(install)).toEqual(sums);
+      expect(logicalDump(install.storeFile, key)).toEqual(dump);
+      const v = await cli(install, ['backup', '--verify', file, '--passphrase-stdin'], { input: PASSPHRASE });
+      expect(v.code).toBe(exit);
+      expect(v.stderr).toMatch(message);
+      expect((await readdir(join(install.home, 'data'))).filter((n) => n.startsWith('.ma-auth'))).toEqual([]);
+    });
+  }
+
+  it('a wrong passphrase: exit 4, says so, the store unchanged', async () => {
+    const sums = await storeChecksums(install);
+    const r = await cli(install, ['restore', passphraseFile, '--passphrase-stdin', '--yes'], {
+      input: 'not the passphrase at all',
+    });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('wrong passphrase');
+    expect(await storeChecksums(install)).toEqual(sums);
+  });
+
+  it('a --with-key backup on an install with another key: exit 4, names both keys, the other store unchanged', async () => {
+    const other = await freshInstall();
+    try {
+      const sums = await storeChecksums(other);
+      const r = await cli(other, ['restore', keyFileBackup, '--yes']);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`was sealed with data key ${(await installKey(install)).id}`);
+      expect(r.stderr).toContain(`the data key here is ${(await installKey(other)).id}`);
+      expect(r.stderr).toContain('a passphrase backup opens anywhere');
+      expect(await storeChecksums(other)).toEqual(sums);
+    } finally {
+      await removeInstall(other);
+    }
+  });
+
+  it('no pre-restore backup is written when the restore is refused', async () => {
+    const names = await readdir(backupDir(install));
+    expect(names.filter((n) => n.startsWith('pre-restore'))).toEqual([]);
+  });
+});
