@@ -43,6 +43,7 @@ import type { SqliteContext } from './context.js';
 import { migrate, openDatabase, schemaVersion, translate, writeTransaction } from './database.js';
 import * as devices from './devices.js';
 import * as grants from './grants.js';
+import { type CommitStats, GroupCommitter } from './group-commit.js';
 import * as legacy from './legacy.js';
 import * as pending from './pending.js';
 import { rotateRefreshToken } from './rotation.js';
@@ -63,6 +64,7 @@ const AUDIT_REVIEWED_AT = 'audit_reviewed_at';
 
 export class SqliteStore implements Store {
   private readonly ctx: SqliteContext;
+  private readonly committer: GroupCommitter;
   private commitObserver: ((seconds: number) => void) | null = null;
 
   private constructor(
@@ -70,9 +72,15 @@ export class SqliteStore implements Store {
     private readonly file: string,
     private readonly key: DataKey | null,
   ) {
+    this.committer = new GroupCommitter(db, {
+      translate: (err) => (err instanceof StoreError ? err : translate(err, file)),
+      guard: () => this.assertStillBound(),
+      observe: (_size, ms) => this.commitObserver?.(ms / 1000),
+    });
     this.ctx = {
       db,
-      write: (fn) => this.write(fn),
+      // Inside a group-commit batch a nested write is part of the batch's transaction.
+      write: (fn) => (this.committer.inBatch ? fn() : this.write(fn)),
       requireKey: () => this.requireKey(),
     };
   }
@@ -207,18 +215,18 @@ export class SqliteStore implements Store {
     return clients.listClients(this.ctx);
   }
   async addClient(client: NewClient, now: number) {
-    clients.addClient(this.ctx, client, now);
+    return this.batch(() => clients.addClient(this.ctx, client, now));
   }
   async updateClient(id: string, patch: ClientPatch, now: number) {
-    return clients.updateClient(this.ctx, id, patch, now);
+    return this.batch(() => clients.updateClient(this.ctx, id, patch, now));
   }
   async removeClient(id: string) {
-    return clients.removeClient(this.ctx, id);
+    return this.batch(() => clients.removeClient(this.ctx, id));
   }
 
   // ── grants and tokens ──
   async createGrant(input: { grant: NewGrant; tokens: readonly NewToken[]; now: number }) {
-    return grants.createGrant(this.ctx, input);
+    return this.batch(() => grants.createGrant(this.ctx, input));
   }
   async getGrant(id: string) {
     return grants.getGrant(this.ctx, id);
@@ -227,16 +235,16 @@ export class SqliteStore implements Store {
     return grants.findToken(this.ctx, hash);
   }
   async rotateRefreshToken(input: RotateRefreshInput) {
-    return rotateRefreshToken(this.ctx, input);
+    return this.batch(() => rotateRefreshToken(this.ctx, input));
   }
   async revokeGrant(id: string, now: number, reason: string) {
-    return grants.revokeGrant(this.ctx, id, now, reason);
+    return this.batch(() => grants.revokeGrant(this.ctx, id, now, reason));
   }
   async revokeClientGrants(clientId: string, now: number, reason: string) {
-    return grants.revokeClientGrants(this.ctx, clientId, now, reason);
+    return this.batch(() => grants.revokeClientGrants(this.ctx, clientId, now, reason));
   }
   async revokeToken(hash: string, now: number) {
-    return grants.revokeToken(this.ctx, hash, now);
+    return this.batch(() => grants.revokeToken(this.ctx, hash, now));
   }
   async listGrants(filter: GrantListFilter) {
     return grants.listGrants(this.ctx, filter);
@@ -247,46 +255,46 @@ export class SqliteStore implements Store {
     return codes.getAuthorizationCode(this.ctx, hash);
   }
   async redeemAuthorizationCode(input: RedeemCodeInput) {
-    return codes.redeemAuthorizationCode(this.ctx, input);
+    return this.batch(() => codes.redeemAuthorizationCode(this.ctx, input));
   }
 
   // ── pending requests ──
   async createPendingRequest(request: NewPendingRequest) {
-    pending.createPendingRequest(this.ctx, request);
+    return this.batch(() => pending.createPendingRequest(this.ctx, request));
   }
   async getPendingRequest(idHash: string) {
     return pending.getPendingRequest(this.ctx, idHash);
   }
   async deletePendingRequest(idHash: string) {
-    return pending.deletePendingRequest(this.ctx, idHash);
+    return this.batch(() => pending.deletePendingRequest(this.ctx, idHash));
   }
   async approvePendingRequest(input: ApprovePairingInput) {
-    return pending.approvePendingRequest(this.ctx, input);
+    return this.batch(() => pending.approvePendingRequest(this.ctx, input));
   }
 
   // ── device authorizations ──
   async createDeviceAuthorization(input: NewDeviceAuthorization) {
-    devices.createDeviceAuthorization(this.ctx, input);
+    return this.batch(() => devices.createDeviceAuthorization(this.ctx, input));
   }
   async findDeviceAuthorizationByUserCode(userCodeHash: string) {
     return devices.findDeviceAuthorizationByUserCode(this.ctx, userCodeHash);
   }
   async decideDeviceAuthorization(input: { id: string; approve: boolean; ownerId: string; now: number }) {
-    return devices.decideDeviceAuthorization(this.ctx, input);
+    return this.batch(() => devices.decideDeviceAuthorization(this.ctx, input));
   }
   async cancelDeviceAuthorization(input: { deviceCodeHash: string; clientId: string; now: number }) {
-    return devices.cancelDeviceAuthorization(this.ctx, input);
+    return this.batch(() => devices.cancelDeviceAuthorization(this.ctx, input));
   }
   async pollDeviceAuthorization(input: PollInput) {
-    return devices.pollDeviceAuthorization(this.ctx, input);
+    return this.batch(() => devices.pollDeviceAuthorization(this.ctx, input));
   }
   async consumeDeviceAuthorization(input: ConsumeDeviceInput) {
-    return devices.consumeDeviceAuthorization(this.ctx, input);
+    return this.batch(() => devices.consumeDeviceAuthorization(this.ctx, input));
   }
 
   // ── attempt counters ──
   async recordFailedAttempt(input: { key: string; now: number; windowMs: number }) {
-    return attempts.recordFailedAttempt(this.ctx, input);
+    return this.batch(() => attempts.recordFailedAttempt(this.ctx, input));
   }
   async failedAttempts(key: string, now: number) {
     return attempts.failedAttempts(this.ctx, key, now);
@@ -294,7 +302,7 @@ export class SqliteStore implements Store {
 
   // ── audit, maintenance ──
   async appendAudit(event: NewAuditEvent) {
-    audit.appendAudit(this.ctx, event);
+    return this.batch(() => audit.appendAudit(this.ctx, event));
   }
   async listAudit(filter: AuditFilter) {
     return audit.listAudit(this.ctx, filter);
@@ -310,7 +318,7 @@ export class SqliteStore implements Store {
     this.commitObserver = observer;
   }
   async sweepExpired(input: SweepInput) {
-    return sweepExpired(this.ctx, input);
+    return this.batch(() => sweepExpired(this.ctx, input));
   }
 
   // ── legacy import ──
@@ -359,7 +367,19 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Group commit: queue a write body; resolves once its batch is durable (group-commit.ts). */
+  private batch<T>(body: () => T): Promise<T> {
+    return this.committer.submit(body);
+  }
+
+  /** How many COMMITs carried how many writes (for tests and benchmarks). */
+  get commitStats(): CommitStats {
+    return this.committer.commitStats;
+  }
+
   async close(): Promise<void> {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.committer.drain();
+    this.db.close();
   }
 }

@@ -1,0 +1,135 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { generateDataKey } from '../../src/keys/data-key.js';
+import { alexaClient, cliClient } from '../../src/oauth/builtin-clients.js';
+import { GroupCommitter } from '../../src/store/sqlite/group-commit.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const NOW = 1_790_000_000_000;
+
+describe('durable group commit', () => {
+  let file: string;
+  let store: SqliteStore;
+  beforeEach(async () => {
+    file = join(await mkdtemp(join(tmpdir(), 'ma-auth-gc-')), 'ma-auth.db');
+    store = await SqliteStore.open({ file, key: generateDataKey(), create: true });
+    await store.initialise({
+      owner: { id: 'owner', name: 'o' },
+      clients: [
+        alexaClient('amazon-alexa', ['https://pitangui.amazon.com/api/skill/link/M2X'], 'ab'.repeat(32)),
+      ],
+      now: NOW,
+    });
+  });
+
+  const grant = (i: number) =>
+    store.createGrant({
+      grant: {
+        id: `g${i}`,
+        clientId: 'amazon-alexa',
+        ownerId: 'owner',
+        scope: 'music.read',
+        origin: 'authorization_code',
+      },
+      tokens: [
+        {
+          hash: String(i).padStart(64, '0'),
+          kind: 'refresh',
+          scope: 'music.read',
+          generation: 0,
+          expiresAt: NOW + 1e9,
+        },
+      ],
+      now: NOW,
+    });
+
+  it('commits writes that arrive together in far fewer transactions, and all of them land', async () => {
+    const before = store.commitStats;
+    await Promise.all(Array.from({ length: 300 }, (_, i) => grant(i)));
+    const after = store.commitStats;
+    expect(after.writes - before.writes).toBe(300);
+    expect(after.batches - before.batches).toBeLessThanOrEqual(3);
+    const other = new DatabaseSync(file);
+    expect(other.prepare('SELECT count(*) AS n FROM grants').get()).toEqual({ n: 300 });
+    other.close();
+  });
+
+  it('a write is invisible to other connections until its promise resolves, and visible after', async () => {
+    const pending = grant(1);
+    const other = new DatabaseSync(file);
+    const count = () =>
+      (other.prepare("SELECT count(*) AS n FROM grants WHERE id = 'g1'").get() as { n: number }).n;
+    expect(count()).toBe(0); // queued, not yet committed — and not yet answered
+    await pending;
+    expect(count()).toBe(1);
+    other.close();
+  });
+
+  it('a failing write rolls back alone; the rest of its batch commits', async () => {
+    const results = await Promise.allSettled([
+      grant(1),
+      store.addClient(cliClient(), NOW),
+      grant(1),
+      grant(2),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(store.commitStats.batches).toBeGreaterThan(0);
+    expect(await store.getGrant('g1')).not.toBeNull();
+    expect(await store.getGrant('g2')).not.toBeNull();
+    expect(await store.getClient('ma-auth-cli')).not.toBeNull();
+  });
+
+  it('close() commits what is queued before closing', async () => {
+    const pending = grant(7);
+    await store.close();
+    await pending;
+    const reopened = new DatabaseSync(file);
+    expect(reopened.prepare("SELECT count(*) AS n FROM grants WHERE id = 'g7'").get()).toEqual({ n: 1 });
+    reopened.close();
+  });
+});
+
+describe('GroupCommitter guard', () => {
+  it('a guard that throws under the lock rejects the whole batch and writes nothing', async () => {
+    const statements: string[] = [];
+    const db = {
+      isTransaction: true,
+      exec: (sql: string) => void statements.push(sql),
+    } as unknown as DatabaseSync;
+    let ran = 0;
+    const committer = new GroupCommitter(db, {
+      translate: (err) => err,
+      guard: () => {
+        throw new Error('key changed');
+      },
+    });
+    const results = await Promise.allSettled([committer.submit(() => ran++), committer.submit(() => ran++)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(ran).toBe(0);
+    expect(statements).toEqual(['BEGIN IMMEDIATE', 'ROLLBACK']);
+  });
+});
+
+describe('GroupCommitter when COMMIT fails', () => {
+  it('rejects every write of the batch (none was durable, so none may be answered)', async () => {
+    const statements: string[] = [];
+    const db = {
+      isTransaction: true,
+      exec(sql: string) {
+        statements.push(sql);
+        if (sql === 'COMMIT') throw new Error('disk I/O error');
+      },
+    } as unknown as DatabaseSync;
+    const committer = new GroupCommitter(db, {
+      translate: (err) => new Error(`store: ${(err as Error).message}`),
+    });
+    const results = await Promise.allSettled([committer.submit(() => 1), committer.submit(() => 2)]);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect((results[0] as PromiseRejectedResult).reason.message).toBe('store: disk I/O error');
+    expect(statements).toContain('ROLLBACK');
+    expect(committer.commitStats.batches).toBe(0);
+  });
+});
