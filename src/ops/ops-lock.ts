@@ -75,7 +75,8 @@ async function readHolder(file: string): Promise<{ pid: number; op: string } | n
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

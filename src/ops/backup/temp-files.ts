@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { alive } from '../ops-lock.js';
 
 const TEMP = /^\.ma-auth-(?:snapshot|restore|partial)-(\d+)-[0-9a-f]+(?:\.db)?(?:-journal|-wal|-shm)?$/;
 
@@ -36,13 +37,4 @@ export async function removeStaleTemps(dir: string): Promise<void> {
 
 export async function removeDbFiles(file: string): Promise<void> {
   for (const suffix of ['', '-journal', '-wal', '-shm']) await rm(file + suffix, { force: true });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -46,19 +46,29 @@ export function updateClient(ctx: SqliteContext, id: string, patch: ClientPatch,
   return ctx.write(() => {
     const current = getClient(ctx, id);
     if (!current) return false;
-    run(
-      ctx,
-      `UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, require_pkce = ?, updated_at = ?
-        WHERE id = ?`,
-      patch.name ?? current.name,
-      patch.secretHash === undefined ? current.secretHash : patch.secretHash,
-      JSON.stringify(patch.redirectUris ?? current.redirectUris),
-      (patch.requirePkce ?? current.requirePkce) ? 1 : 0,
-      now,
-      id,
-    );
+    applyClientPatch(ctx, current, patch, now);
     return true;
   });
+}
+
+/** The UPDATE behind updateClient, for callers already inside a transaction (the legacy import). */
+export function applyClientPatch(
+  ctx: SqliteContext,
+  current: ClientRecord,
+  patch: ClientPatch,
+  now: number,
+): void {
+  run(
+    ctx,
+    `UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, require_pkce = ?, updated_at = ?
+      WHERE id = ?`,
+    patch.name ?? current.name,
+    patch.secretHash === undefined ? current.secretHash : patch.secretHash,
+    JSON.stringify(patch.redirectUris ?? current.redirectUris),
+    (patch.requirePkce ?? current.requirePkce) ? 1 : 0,
+    now,
+    current.id,
+  );
 }
 
 /** Foreign keys cascade: grants (and their tokens), codes, pairings and pending requests go with it. */

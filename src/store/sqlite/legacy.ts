@@ -18,7 +18,7 @@ import type {
   LegacyStatus,
   MigrationRecord,
 } from '../records/legacy.js';
-import { getClient, insertClient } from './clients.js';
+import { applyClientPatch, getClient, insertClient } from './clients.js';
 import { one, run, type SqliteContext } from './context.js';
 import { SEALED } from './sealed-fields.js';
 
@@ -118,17 +118,7 @@ export function importLegacy(ctx: SqliteContext, input: LegacyImport): LegacyImp
         insertClient(ctx, write.create, now);
       } else {
         if (!current) throw conflict(`the client "${id}" was removed while migrating`);
-        const { patch } = write.update;
-        run(
-          ctx,
-          'UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, require_pkce = ?, updated_at = ? WHERE id = ?',
-          patch.name ?? current.name,
-          patch.secretHash === undefined ? current.secretHash : patch.secretHash,
-          JSON.stringify(patch.redirectUris ?? current.redirectUris),
-          (patch.requirePkce ?? current.requirePkce) ? 1 : 0,
-          now,
-          id,
-        );
+        applyClientPatch(ctx, current, write.update.patch, now);
       }
       addMark.run('client', write.legacyId, id, now);
       clients++;
