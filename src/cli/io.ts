@@ -21,6 +21,11 @@ export function systemIO(env: Env): IO {
   const stdin = process.stdin;
   const stdout = process.stdout;
   const stderr = process.stderr;
+  // `ma-auth … | head` closes the pipe early: that is the reader's choice, not a crash.
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   return {
     stdin,
     stdout,
