@@ -92,7 +92,7 @@ export function registeredRedirectUri(client: ClientRecord, given: string | unde
   if (!client.redirectUris.includes(given)) {
     throw new AuthorizationPageError(
       'invalid_redirect_uri',
-      'The redirect_uri is not one registered for this client. Check the redirect URLs in the Alexa developer console match `ma-auth clients`.',
+      'The redirect_uri is not one registered for this client. Compare the redirect URLs in the Alexa developer console with: ma-auth clients redirect-uris <client id>',
     );
   }
   return given;

@@ -52,7 +52,7 @@ function words(input: ErrorPageInput): Words {
       return {
         title: 'This app is not set up for linking',
         explanation: 'The app that sent you here is not registered with this Music Assistant.',
-        action: 'The owner can check the client id and redirect URLs with: ma-auth status',
+        action: 'The owner can compare them with: ma-auth clients show <client id>',
       };
     case 'request_locked':
       return {
