@@ -1,0 +1,50 @@
+/** What the orchestrator asks the load process to do, and what it gets back. */
+
+export type LoadBody =
+  /** The same body on every request. */
+  | { readonly kind: 'static'; readonly text: string }
+  /**
+   * One rotation chain per connection: connection i starts with pool[offset + i]
+   * and presents whatever `refresh_token` the last 200 answered (a non-rotating
+   * server answers none: the connection keeps its token).
+   */
+  | { readonly kind: 'refresh-chain'; readonly poolFile: string; readonly offset: number }
+  /** Introspection: each connection walks the pool of access tokens, read-only. */
+  | { readonly kind: 'introspect'; readonly poolFile: string };
+
+export interface LoadSpec {
+  readonly url: string;
+  readonly path: string;
+  readonly connections: number;
+  readonly durationS: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: LoadBody;
+}
+
+export interface LoadResult {
+  readonly durationS: number;
+  /** Responses of any status. */
+  readonly responses: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  /** Connection errors and timeouts (autocannon counts timeouts among errors too). */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** 2xx responses per second. */
+  readonly rps: number;
+  /** Milliseconds (autocannon's histogram has 1 ms resolution). */
+  readonly latency: {
+    readonly p50: number;
+    readonly p97_5: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly mean: number;
+  };
+  /** First non-2xx body seen, to say why. */
+  readonly sampleError: string | null;
+  /** CPU the load generator itself used during the run (user + system), ms. */
+  readonly loadCpuMs: number;
+  /** Responses per connection (pool scenarios): a starved connection shows as a low min. */
+  readonly perConnection: { readonly min: number; readonly median: number; readonly max: number } | null;
+}
