@@ -10,7 +10,7 @@
  * value cannot be moved to another field (context) or relabelled with another
  * key id without failing authentication.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { DataKey } from '../keys/data-key.js';
 import { CryptoError } from './errors.js';
 
@@ -18,13 +18,28 @@ const VERSION = 'v1';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
+/**
+ * One KeyObject per data key: handing raw bytes to createCipheriv re-imports
+ * the key on every call, which dominated re-sealing a large store.
+ */
+const keyObjects = new WeakMap<DataKey, KeyObject>();
+
+function keyObject(key: DataKey): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(key.bytes);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
+
 function aad(keyId: string, context: string): Buffer {
   return Buffer.from(`ma-auth/${VERSION}|${keyId}|${context}`, 'utf8');
 }
 
 export function seal(key: DataKey, plaintext: string | Buffer, context: string): string {
   const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.bytes, nonce, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', keyObject(key), nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad(key.id, context));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const tag = cipher.getAuthTag();
@@ -50,7 +65,9 @@ export function open(key: DataKey, sealed: string, context: string): Buffer {
       `value was sealed with key ${parts.keyId}, but the key in use is ${key.id}`,
     );
   }
-  const decipher = createDecipheriv('aes-256-gcm', key.bytes, parts.nonce, { authTagLength: TAG_BYTES });
+  const decipher = createDecipheriv('aes-256-gcm', keyObject(key), parts.nonce, {
+    authTagLength: TAG_BYTES,
+  });
   decipher.setAAD(aad(parts.keyId, context));
   decipher.setAuthTag(parts.tag);
   try {

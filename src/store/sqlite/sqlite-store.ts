@@ -39,7 +39,7 @@ import * as attempts from './attempts.js';
 import * as audit from './audit.js';
 import * as clients from './clients.js';
 import * as codes from './codes.js';
-import type { SqliteContext } from './context.js';
+import { prepared, type SqliteContext } from './context.js';
 import { migrate, openDatabase, schemaVersion, translate, writeTransaction } from './database.js';
 import * as devices from './devices.js';
 import * as grants from './grants.js';
@@ -124,18 +124,17 @@ export class SqliteStore implements Store {
   }
 
   private meta(name: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as
+    const row = prepared(this.db, 'SELECT value FROM meta WHERE name = ?').get(name) as
       | { value: string }
       | undefined;
     return row?.value ?? null;
   }
 
   private setMeta(name: string, value: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
-      )
-      .run(name, value);
+    prepared(
+      this.db,
+      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+    ).run(name, value);
   }
 
   private write<T>(fn: () => T): T {
@@ -336,7 +335,7 @@ export class SqliteStore implements Store {
   }
 
   async counts(now: number): Promise<StoreCounts> {
-    const one = (sql: string, ...args: number[]) => (this.db.prepare(sql).get(...args) as { n: number }).n;
+    const one = (sql: string, ...args: number[]) => (prepared(this.db, sql).get(...args) as { n: number }).n;
     return {
       clients: one('SELECT count(*) AS n FROM clients'),
       activeGrants: one(
