@@ -16,15 +16,23 @@ export interface ProgressLine {
 const SHOW_AFTER_MS = 300;
 const EVERY_MS = 100;
 
+/** MA_AUTH_PROGRESS_DELAY_MS overrides the 300 ms grace (tests; owners who want it at once). */
+function showAfterMs(): number {
+  const raw = process.env.MA_AUTH_PROGRESS_DELAY_MS;
+  const value = raw ? Number(raw) : Number.NaN;
+  return Number.isInteger(value) && value >= 0 ? value : SHOW_AFTER_MS;
+}
+
 export function progressLine(io: IO, enabled: boolean, now: () => number = Date.now): ProgressLine {
   if (!enabled || !io.stderr.isTTY) return { onProgress: () => {}, end: () => {} };
   const started = now();
+  const showAfter = showAfterMs();
   let last = 0;
   let shown = false;
   return {
     onProgress(phase, done, total) {
       const t = now();
-      if (t - started < SHOW_AFTER_MS || (t - last < EVERY_MS && done < total)) return;
+      if (t - started < showAfter || (t - last < EVERY_MS && done < total)) return;
       last = t;
       shown = true;
       io.stderr.write(`\r\x1b[K${render(phase, done, total)}`);
