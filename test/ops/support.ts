@@ -26,7 +26,7 @@ import { token } from '../../src/oauth/token.js';
 import { SEALED } from '../../src/store/sqlite/sealed-fields.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type CliResult, cleanEnv } from '../support/cli.js';
-import { ALEXA_REDIRECT, freePort, type Install } from '../support/install.js';
+import { freePort, type Install, initArgs, installFromInit } from '../support/install.js';
 import { ROOT } from '../support/paths.js';
 
 export const PASSPHRASE = 'correct horse battery staple';
@@ -345,40 +345,8 @@ export async function freshInstall(): Promise<Install> {
   const home = join(tmp, 'home');
   const env = cleanEnv({ MA_AUTH_HOME: home, HOME: tmp });
   const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const shell = { home, env } as Install;
-  const init = await cli(shell, [
-    'init',
-    '--yes',
-    '--json',
-    '--public-url',
-    baseUrl,
-    '--insecure-http',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--redirect-uri',
-    ALEXA_REDIRECT,
-    '--key-store',
-    'file',
-  ]);
-  if (init.code !== 0) throw new Error(`init failed (${init.code}): ${init.stderr}`);
-  const result = JSON.parse(init.stdout);
-  return {
-    home,
-    env,
-    port,
-    baseUrl,
-    alexa: {
-      clientId: result.alexa.clientId,
-      clientSecret: result.alexa.clientSecret,
-      redirectUri: ALEXA_REDIRECT,
-    },
-    musicAssistant: {
-      clientId: result.musicAssistant.clientId,
-      clientSecret: (await readFile(result.musicAssistant.secretFile, 'utf8')).trim(),
-    },
-    storeFile: join(home, 'data', 'ma-auth.db'),
-  };
+  const init = await cli({ home, env } as Install, initArgs(port));
+  return installFromInit({ home, env, port }, init);
 }
 
 export async function removeInstall(install: Install): Promise<void> {

@@ -35,37 +35,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function createTestInstall(extraInitArgs: string[] = []): Promise<Install> {
-  const tmp = await mkdtemp(join(tmpdir(), 'ma-auth-e2e-'));
-  const home = join(tmp, 'home');
-  const env = cleanEnv({ MA_AUTH_HOME: home, HOME: tmp });
-  const port = await freePort();
+/** The `ma-auth init` arguments of a test install listening on `port`. */
+export function initArgs(port: number): string[] {
   const baseUrl = `http://127.0.0.1:${port}`;
-  const init = await runCli(
-    [
-      'init',
-      '--yes',
-      '--json',
-      '--public-url',
-      baseUrl,
-      '--insecure-http',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--redirect-uri',
-      ALEXA_REDIRECT,
-      '--key-store',
-      'file',
-      ...extraInitArgs,
-    ],
-    env,
-  );
+  return [
+    'init',
+    '--yes',
+    '--json',
+    '--public-url',
+    baseUrl,
+    '--insecure-http',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--redirect-uri',
+    ALEXA_REDIRECT,
+    '--key-store',
+    'file',
+  ];
+}
+
+/** The Install described by a successful `init --json`'s output. */
+export async function installFromInit(
+  base: { home: string; env: Record<string, string>; port: number },
+  init: { code: number | null; stdout: string; stderr: string },
+): Promise<Install> {
   if (init.code !== 0) throw new Error(`init failed (${init.code}): ${init.stderr}`);
   const result = JSON.parse(init.stdout);
   return {
-    home,
-    env,
-    port,
-    baseUrl,
+    ...base,
+    baseUrl: `http://127.0.0.1:${base.port}`,
     alexa: {
       clientId: result.alexa.clientId,
       clientSecret: result.alexa.clientSecret,
@@ -75,8 +73,17 @@ export async function createTestInstall(extraInitArgs: string[] = []): Promise<I
       clientId: result.musicAssistant.clientId,
       clientSecret: (await readFile(result.musicAssistant.secretFile, 'utf8')).trim(),
     },
-    storeFile: join(home, 'data', 'ma-auth.db'),
+    storeFile: join(base.home, 'data', 'ma-auth.db'),
   };
+}
+
+export async function createTestInstall(extraInitArgs: string[] = []): Promise<Install> {
+  const tmp = await mkdtemp(join(tmpdir(), 'ma-auth-e2e-'));
+  const home = join(tmp, 'home');
+  const env = cleanEnv({ MA_AUTH_HOME: home, HOME: tmp });
+  const port = await freePort();
+  const init = await runCli([...initArgs(port), ...extraInitArgs], env);
+  return installFromInit({ home, env, port }, init);
 }
 
 export interface Listener {
