@@ -10,6 +10,13 @@
  * Options: --out DIR (write the results there instead), --profile (always
  * profile the listener; full mode does when the ratio budget fails), --keep
  * (keep the scratch folder: build, pools, server logs).
+ *
+ * For working on one number (never published, like --out): --only
+ * throughput,profile,flows,cli,store,ops (the parts to run), --scenarios
+ * ma-auth-refresh,oidc-refresh-rotating (throughput scenarios), --rounds N,
+ * --duration S, --sizes 1000,100000 (store sizes; the offline operations
+ * run at those of them they measure). Example: `npm run bench -- --only throughput,profile
+ * --scenarios ma-auth-refresh,oidc-refresh-rotating --rounds 1`.
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,7 +45,21 @@ const option = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const settings = flag('--smoke') ? SMOKE : FULL;
+const only = option('--only')?.split(',');
+const scenarioFilter = option('--scenarios')?.split(',');
+const rounds = option('--rounds');
+const duration = option('--duration');
+const sizes = option('--sizes')?.split(',').map(Number);
+const partial = Boolean(only || scenarioFilter || rounds || duration || sizes);
+const base = flag('--smoke') ? SMOKE : FULL;
+const settings = {
+  ...base,
+  ...(rounds ? { rounds: Number(rounds) } : {}),
+  ...(duration ? { durationS: Number(duration) } : {}),
+  ...(scenarioFilter ? { scenarios: scenarioFilter } : {}),
+  ...(sizes ? { storeSizes: sizes } : {}),
+};
+const runs = (section: string) => !only || only.includes(section);
 const started = new Date();
 const stamp = started
   .toISOString()
@@ -47,8 +68,8 @@ const stamp = started
 const scratch = join(SCRATCH_DIR, `run-${stamp}-${process.pid}`);
 const outDir =
   option('--out') ??
-  (settings.mode === 'full' ? join(RESULTS_DIR, stamp) : join(SCRATCH_DIR, `smoke-${stamp}`));
-const publish = settings.mode === 'full' && !option('--out');
+  (settings.mode === 'full' && !partial ? join(RESULTS_DIR, stamp) : join(SCRATCH_DIR, `partial-${stamp}`));
+const publish = settings.mode === 'full' && !option('--out') && !partial;
 mkdirSync(join(scratch, 'logs'), { recursive: true });
 mkdirSync(outDir, { recursive: true });
 const tempRoot = makeTempRoot();
@@ -110,18 +131,23 @@ const attempt = async <T>(what: string, work: () => Promise<T>, fallback: T): Pr
 
 let results: Results | undefined;
 try {
-  const throughput = await attempt('throughput', () => throughputSection(ctx), { rows: [], ratios: [] });
+  const throughput = runs('throughput')
+    ? await attempt('throughput', () => throughputSection(ctx), { rows: [], ratios: [] })
+    : { rows: [], ratios: [] };
   const peerRatio = throughput.ratios.find(
     (x) => x.connections === settings.connections[0] && x.denominator === 'oidc-refresh-rotating',
   )?.median;
-  const wantProfile =
-    flag('--profile') || settings.mode === 'smoke' || peerRatio === null || (peerRatio ?? 0) < 2;
+  const wantProfile = only
+    ? runs('profile')
+    : flag('--profile') || settings.mode === 'smoke' || peerRatio === null || (peerRatio ?? 0) < 2;
   const profile =
     wantProfile && ctx.timeLeftS() > 60 ? await attempt('profile', () => profileSection(ctx), null) : null;
-  const flows = await attempt('flows', () => flowsSection(ctx), []);
-  const cli = await attempt('cli', () => cliSection(ctx), null);
-  const store = await attempt('store size', () => storeSizeSection(ctx), { rows: [], kept: new Map() });
-  const ops = await attempt('ops', () => opsSection(ctx, store.kept), []);
+  const flows = runs('flows') ? await attempt('flows', () => flowsSection(ctx), []) : [];
+  const cli = runs('cli') ? await attempt('cli', () => cliSection(ctx), null) : null;
+  const store = runs('store')
+    ? await attempt('store size', () => storeSizeSection(ctx), { rows: [], kept: new Map() })
+    : { rows: [], kept: new Map() };
+  const ops = runs('ops') ? await attempt('ops', () => opsSection(ctx, store.kept), []) : [];
 
   const partial = {
     version: 1 as const,

@@ -20,6 +20,8 @@ export interface Settings {
   readonly storeLoad: { readonly connections: number; readonly durationS: number; readonly runs: number };
   /** Store sizes the offline operations run at: [small, large]; the large one is the budgeted one. */
   readonly opsSizes: readonly [number, number];
+  /** Throughput scenarios to run (ids); all when absent. For working on one number, never published. */
+  readonly scenarios?: readonly string[];
   /** A soft bound on the whole run; parts still to come are skipped ("not measured") past it. */
   readonly deadlineS: number;
 }

@@ -113,7 +113,7 @@ export async function throughputSection(
         offsets.set(id, offset + connections);
         return { kind: 'refresh-chain', poolFile, offset };
       };
-    const scenarios: Scenario[] = [
+    const allScenarios: Scenario[] = [
       {
         id: 'bare',
         label: SCENARIO_LABELS.bare,
@@ -166,6 +166,8 @@ export async function throughputSection(
         body: () => ({ kind: 'introspect', poolFile: introspectPool }),
       },
     ];
+
+    const scenarios = allScenarios.filter((s) => !settings.scenarios || settings.scenarios.includes(s.id));
 
     const spec = (s: Scenario, connections: number, durationS: number): LoadSpec => ({
       url: s.server.url,

@@ -92,12 +92,54 @@ describe('durable group commit', () => {
   });
 });
 
+describe('GroupCommitter savepoints', () => {
+  const recordingDb = (statements: string[]) =>
+    ({
+      isTransaction: true,
+      prepare: (sql: string) => ({ run: () => void statements.push(sql) }),
+    }) as unknown as DatabaseSync;
+
+  it('a batch whose bodies all succeed runs without savepoints', async () => {
+    const statements: string[] = [];
+    const committer = new GroupCommitter(recordingDb(statements), { translate: (err) => err });
+    await Promise.all([committer.submit(() => 1), committer.submit(() => 2)]);
+    expect(statements).toEqual(['BEGIN IMMEDIATE', 'COMMIT']);
+  });
+
+  it('a body that throws sends the batch round again with a savepoint per body', async () => {
+    const statements: string[] = [];
+    const committer = new GroupCommitter(recordingDb(statements), { translate: (err) => err });
+    const runs = [0, 0];
+    const results = await Promise.allSettled([
+      committer.submit(() => ++runs[0]!),
+      committer.submit(() => {
+        runs[1]!++;
+        throw new Error('conflict');
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[0] as PromiseFulfilledResult<number>).value).toBe(2); // the committed run's value
+    expect(runs).toEqual([2, 2]);
+    expect(statements).toEqual([
+      'BEGIN IMMEDIATE',
+      'ROLLBACK',
+      'BEGIN IMMEDIATE',
+      'SAVEPOINT write',
+      'RELEASE write',
+      'SAVEPOINT write',
+      'ROLLBACK TO write',
+      'RELEASE write',
+      'COMMIT',
+    ]);
+  });
+});
+
 describe('GroupCommitter guard', () => {
   it('a guard that throws under the lock rejects the whole batch and writes nothing', async () => {
     const statements: string[] = [];
     const db = {
       isTransaction: true,
-      exec: (sql: string) => void statements.push(sql),
+      prepare: (sql: string) => ({ run: () => void statements.push(sql) }),
     } as unknown as DatabaseSync;
     let ran = 0;
     const committer = new GroupCommitter(db, {
@@ -118,10 +160,12 @@ describe('GroupCommitter when COMMIT fails', () => {
     const statements: string[] = [];
     const db = {
       isTransaction: true,
-      exec(sql: string) {
-        statements.push(sql);
-        if (sql === 'COMMIT') throw new Error('disk I/O error');
-      },
+      prepare: (sql: string) => ({
+        run() {
+          statements.push(sql);
+          if (sql === 'COMMIT') throw new Error('disk I/O error');
+        },
+      }),
     } as unknown as DatabaseSync;
     const committer = new GroupCommitter(db, {
       translate: (err) => new Error(`store: ${(err as Error).message}`),

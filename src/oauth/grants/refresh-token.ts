@@ -40,12 +40,19 @@ async function handler(
   const presented = param(body, 'refresh_token');
   if (!presented) throw new InvalidRequest('refresh_token is missing');
   const presentedHash = sha256Hex(presented);
-  const found = await deps.store.findToken(presentedHash);
-  if (found?.token.kind !== 'refresh' || found.grant.clientId !== client.id) {
-    emit(deps, { kind: 'refresh', outcome: 'rejected' });
-    throw new InvalidGrant('refresh token is invalid');
+  // Without `scope` (Alexa never sends one) the grant's scope is used, decided
+  // inside the rotation's transaction; only a down-scoping request reads the
+  // grant first.
+  const requested = param(body, 'scope');
+  let accessScope: string | null = null;
+  if (requested !== undefined) {
+    const found = await deps.store.findToken(presentedHash);
+    if (found?.token.kind !== 'refresh' || found.grant.clientId !== client.id) {
+      emit(deps, { kind: 'refresh', outcome: 'rejected' });
+      throw new InvalidGrant('refresh token is invalid');
+    }
+    accessScope = downScope(found.grant.scope, requested);
   }
-  const accessScope = downScope(found.grant.scope, param(body, 'scope'));
 
   const now = deps.now();
   const accessToken = randomToken('accessToken');
@@ -89,7 +96,7 @@ async function handler(
         token_type: 'Bearer',
         expires_in: accessTokenTtl,
         refresh_token: refreshToken,
-        scope: accessScope,
+        scope: accessScope ?? result.grant.scope,
       };
     case 'not_found':
       throw new InvalidGrant('refresh token is invalid');
@@ -113,8 +120,7 @@ async function handler(
 }
 
 /** RFC 6749 §6: the requested scope must not include any scope not originally granted. */
-function downScope(granted: string, requested: string | undefined): string {
-  if (requested === undefined) return granted;
+function downScope(granted: string, requested: string): string {
   const grantedScopes = parseScope(granted) ?? [];
   const scopes = parseScope(requested);
   if (!scopes || scopes.length === 0 || !scopes.every((s) => grantedScopes.includes(s))) {

@@ -17,6 +17,10 @@ export async function openKeyFollowingStore(
   onAdopt: (previous: DataKey, next: DataKey) => void = () => {},
 ): Promise<{ store: SqliteStore; key: DataKey }> {
   const live = liveKey(initial, async (id) => (await findKeyById(opts, id))?.key ?? null, onAdopt);
-  const store = await SqliteStore.open({ file: opts.storeFile, key: live.key });
+  const store = await SqliteStore.open({
+    file: opts.storeFile,
+    key: live.key,
+    listener: true,
+  });
   return { store: followKeyChanges(store, live), key: live.key };
 }

@@ -90,7 +90,8 @@ export interface RotateRefreshInput {
   /** The new refresh token; its generation is decided by the store. */
   readonly refreshHash: string;
   readonly accessHash: string;
-  readonly accessScope: string;
+  /** The access token's scope; null: the grant's (the common case, decided inside the transaction). */
+  readonly accessScope: string | null;
   readonly accessExpiresAt: number;
   /** Refresh tokens expire this long after their last use. */
   readonly refreshIdleMs: number;

@@ -24,8 +24,11 @@
  * open batch; a body that calls `write` again runs inline in the batch.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { prepared } from './context.js';
 
 export const MAX_BATCH = 512;
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 interface Pending {
   readonly body: () => unknown;
@@ -63,6 +66,45 @@ export class GroupCommitter {
     },
   ) {}
 
+  /** Prepared once per connection: a batch runs several of these. */
+  private sql(text: string): void {
+    prepared(this.db, text).run();
+  }
+
+  /**
+   * One transaction over the batch, committed. Without savepoints, returns
+   * null (rolled back, nothing written) as soon as a body throws; with them,
+   * a throwing body is rolled back to its savepoint and its error kept.
+   * Errors of the transaction itself (BEGIN, guard, COMMIT) propagate.
+   */
+  private attempt(batch: readonly Pending[], savepoints: boolean): Outcome[] | null {
+    const outcomes: Outcome[] = [];
+    this.sql('BEGIN IMMEDIATE');
+    this.options.guard?.();
+    for (const item of batch) {
+      if (!savepoints) {
+        try {
+          outcomes.push({ ok: true, value: item.body() });
+        } catch {
+          this.sql('ROLLBACK');
+          return null;
+        }
+        continue;
+      }
+      this.sql('SAVEPOINT write');
+      try {
+        outcomes.push({ ok: true, value: item.body() });
+        this.sql('RELEASE write');
+      } catch (err) {
+        this.sql('ROLLBACK TO write');
+        this.sql('RELEASE write');
+        outcomes.push({ ok: false, err: this.options.translate(err) });
+      }
+    }
+    this.sql('COMMIT');
+    return outcomes;
+  }
+
   /** True while a batch's transaction is open (a nested write runs inline). */
   get inBatch(): boolean {
     return this.running;
@@ -90,25 +132,22 @@ export class GroupCommitter {
 
   private commit(batch: Pending[]): void {
     const started = performance.now();
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    let outcomes: Outcome[];
     this.running = true;
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.options.guard?.();
-      for (const item of batch) {
-        this.db.exec('SAVEPOINT write');
-        try {
-          outcomes.push({ ok: true, value: item.body() });
-          this.db.exec('RELEASE write');
-        } catch (err) {
-          this.db.exec('ROLLBACK TO write');
-          this.db.exec('RELEASE write');
-          outcomes.push({ ok: false, err: this.options.translate(err) });
-        }
-      }
-      this.db.exec('COMMIT');
+      // Optimistic first: no savepoints (each one copies every page its body
+      // touches into a sub-journal). Bodies rarely throw; when one does, the
+      // whole attempt is rolled back and the batch runs again with a savepoint
+      // per body, so the failing body's writes vanish and the rest commit.
+      // Running a body twice is safe: the first run's writes never committed,
+      // and bodies compute everything from the store's state and their inputs.
+      outcomes = this.attempt(batch, false) ?? (this.attempt(batch, true) as Outcome[]);
     } catch (err) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      try {
+        if (this.db.isTransaction) this.sql('ROLLBACK');
+      } catch {
+        // The connection is in trouble; the batch is rejected either way.
+      }
       this.running = false;
       const failure = this.options.translate(err);
       for (const item of batch) item.reject(failure);

@@ -145,6 +145,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, legacy_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3: the live refresh tokens of a family, for rotation (rotation.ts). A family
+  // keeps its retired tokens (reuse detection), so without this every rotation
+  // scanned the whole family through tokens_grant: a cost growing with the
+  // grant's age. A family has one or a few live refresh tokens.
+  `
+  CREATE INDEX tokens_live_refresh ON tokens(grant_id)
+    WHERE kind = 'refresh' AND superseded_at IS NULL AND revoked_at IS NULL;
+  `,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -26,6 +26,12 @@ import { all, one, run, type SqliteContext } from './context.js';
 import { insertToken } from './grants.js';
 import { grantFromRow, tokenFromRow } from './rows.js';
 
+/**
+ * The common case — a client presenting the token it was last given — is one
+ * read of the token and its grant, two UPDATEs (the token; its retired
+ * predecessor, found through the `tokens_live_refresh` index), two INSERTs and
+ * the grant's last use: the token endpoint's whole store cost.
+ */
 export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput): RotateRefreshResult {
   return ctx.write(() => {
     const row = one(ctx, `SELECT * FROM tokens WHERE hash = ? AND kind = 'refresh'`, input.presentedHash);
@@ -52,7 +58,7 @@ export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput
       parent = head;
       via = 'grace';
     } else if (presented.usedAt === null) {
-      confirm(ctx, presented, input.now);
+      retireOthers(ctx, presented, input.now);
       parent = presented;
       via = 'confirmed';
     } else {
@@ -60,10 +66,11 @@ export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput
       via = 'repeat';
     }
 
-    pruneUnconfirmed(ctx, grantId, parent.hash, input.maxUnconfirmed - 1, input.now);
+    // Confirming retired every other live token: nothing left to prune.
+    if (via !== 'confirmed') pruneUnconfirmed(ctx, grantId, parent.hash, input.maxUnconfirmed - 1, input.now);
     run(
       ctx,
-      `UPDATE tokens SET last_used_at = ?1, expires_at = ?2,
+      `UPDATE tokens SET used_at = coalesce(used_at, ?1), last_used_at = ?1, expires_at = ?2,
               superseded_at = CASE WHEN ?3 THEN ?1 ELSE superseded_at END
         WHERE hash = ?4`,
       input.now,
@@ -91,14 +98,14 @@ export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput
       {
         hash: input.accessHash,
         kind: 'access',
-        scope: input.accessScope,
+        scope: input.accessScope ?? grantScope,
         generation,
         expiresAt: input.accessExpiresAt,
       },
       input.now,
     );
     run(ctx, 'UPDATE grants SET last_used_at = ? WHERE id = ?', input.now, grantId);
-    const grant = grantFromRow(one(ctx, 'SELECT * FROM grants WHERE id = ?', grantId));
+    const grant = grantFromRow({ ...grantRow, last_used_at: input.now });
     return { outcome: 'rotated', grant, generation, via };
   });
 }
@@ -107,7 +114,7 @@ export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput
 function currentHead(ctx: SqliteContext, grantId: string): TokenRecord | null {
   const row = one(
     ctx,
-    `SELECT * FROM tokens
+    `SELECT * FROM tokens INDEXED BY tokens_live_refresh
       WHERE grant_id = ? AND kind = 'refresh' AND used_at IS NOT NULL
         AND superseded_at IS NULL AND revoked_at IS NULL
       ORDER BY generation DESC LIMIT 1`,
@@ -116,12 +123,11 @@ function currentHead(ctx: SqliteContext, grantId: string): TokenRecord | null {
   return row ? tokenFromRow(row) : null;
 }
 
-/** The client proved it stored `token`: it becomes the head, and every other live refresh token retires. */
-function confirm(ctx: SqliteContext, token: TokenRecord, now: number): void {
-  run(ctx, 'UPDATE tokens SET used_at = ? WHERE hash = ?', now, token.hash);
+/** The client proved it stored `token` (confirming it, by the caller's UPDATE): every other live refresh token retires. */
+function retireOthers(ctx: SqliteContext, token: TokenRecord, now: number): void {
   run(
     ctx,
-    `UPDATE tokens SET superseded_at = ?
+    `UPDATE tokens INDEXED BY tokens_live_refresh SET superseded_at = ?
       WHERE grant_id = ? AND kind = 'refresh' AND hash <> ?
         AND superseded_at IS NULL AND revoked_at IS NULL`,
     now,
@@ -138,7 +144,7 @@ function confirm(ctx: SqliteContext, token: TokenRecord, now: number): void {
 function pruneUnconfirmed(ctx: SqliteContext, grantId: string, headHash: string, keep: number, now: number) {
   const rows = all(
     ctx,
-    `SELECT hash FROM tokens
+    `SELECT hash FROM tokens INDEXED BY tokens_live_refresh
       WHERE grant_id = ? AND kind = 'refresh' AND hash <> ? AND used_at IS NULL
         AND superseded_at IS NULL AND revoked_at IS NULL
       ORDER BY created_at DESC, rowid DESC`,

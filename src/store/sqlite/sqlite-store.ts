@@ -17,6 +17,7 @@ import type {
   ApprovePairingInput,
   AuditFilter,
   ClientPatch,
+  ClientRecord,
   ConsumeDeviceInput,
   GrantListFilter,
   KeyBinding,
@@ -42,6 +43,7 @@ import * as codes from './codes.js';
 import { prepared, type SqliteContext } from './context.js';
 import { migrate, openDatabase, schemaVersion, translate, writeTransaction } from './database.js';
 import * as devices from './devices.js';
+import { ExternalChangeCache } from './external-change.js';
 import * as grants from './grants.js';
 import { type CommitStats, GroupCommitter } from './group-commit.js';
 import * as legacy from './legacy.js';
@@ -56,6 +58,8 @@ export interface OpenOptions {
   readonly key?: DataKey | null;
   /** Create the file when missing (init). Otherwise a missing file is `not_initialised`. */
   readonly create?: boolean;
+  /** The listener's store: tuned for many small transactions (database.ts). */
+  readonly listener?: boolean;
 }
 
 export const KEY_CHECK_TEXT = 'ma-auth key check';
@@ -66,12 +70,18 @@ export class SqliteStore implements Store {
   private readonly ctx: SqliteContext;
   private readonly committer: GroupCommitter;
   private commitObserver: ((seconds: number) => void) | null = null;
+  /** Read on every token request; cleared by this connection's client writes, and by other processes' commits. */
+  private readonly clientCache: ExternalChangeCache<ClientRecord | null>;
+  /** Read before every call of the key-following store (follow-key.ts). */
+  private readonly bindingCache: ExternalChangeCache<KeyBinding | null>;
 
   private constructor(
     private readonly db: DatabaseSync,
     private readonly file: string,
     private readonly key: DataKey | null,
   ) {
+    this.clientCache = new ExternalChangeCache(db);
+    this.bindingCache = new ExternalChangeCache(db);
     this.committer = new GroupCommitter(db, {
       translate: (err) => (err instanceof StoreError ? err : translate(err, file)),
       guard: () => this.assertStillBound(),
@@ -89,7 +99,7 @@ export class SqliteStore implements Store {
     if (!options.create && !existsSync(options.file)) {
       throw new StoreError('not_initialised', `no store at ${options.file}. Run: ma-auth init`);
     }
-    const db = openDatabase(options.file);
+    const db = openDatabase(options.file, { listener: options.listener ?? false });
     try {
       migrate(db, options.file);
       const store = new SqliteStore(db, options.file, options.key ?? null);
@@ -131,6 +141,7 @@ export class SqliteStore implements Store {
   }
 
   private setMeta(name: string, value: string): void {
+    this.bindingCache.clear();
     prepared(
       this.db,
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
@@ -175,8 +186,10 @@ export class SqliteStore implements Store {
   }
 
   async keyBinding(): Promise<KeyBinding | null> {
-    const check = this.meta('key_check');
-    return check ? { keyId: sealedKeyId(check) } : null;
+    return this.bindingCache.get('key_check', () => {
+      const check = this.meta('key_check');
+      return check ? { keyId: sealedKeyId(check) } : null;
+    });
   }
 
   async initialise(setup: { owner: Owner; clients: readonly NewClient[]; now: number }): Promise<void> {
@@ -192,6 +205,7 @@ export class SqliteStore implements Store {
         seal(key, JSON.stringify({ name: setup.owner.name }), SEALED.ownerProfile.context),
       );
       this.setMeta('created_at', String(setup.now));
+      this.clientCache.clear();
       for (const client of setup.clients) clients.insertClient(this.ctx, client, setup.now);
     });
   }
@@ -208,19 +222,28 @@ export class SqliteStore implements Store {
 
   // ── clients ──
   async getClient(id: string) {
-    return clients.getClient(this.ctx, id);
+    return this.clientCache.get(id, () => clients.getClient(this.ctx, id));
   }
   async listClients() {
     return clients.listClients(this.ctx);
   }
   async addClient(client: NewClient, now: number) {
-    return this.batch(() => clients.addClient(this.ctx, client, now));
+    return this.batch(() => {
+      this.clientCache.clear();
+      return clients.addClient(this.ctx, client, now);
+    });
   }
   async updateClient(id: string, patch: ClientPatch, now: number) {
-    return this.batch(() => clients.updateClient(this.ctx, id, patch, now));
+    return this.batch(() => {
+      this.clientCache.clear();
+      return clients.updateClient(this.ctx, id, patch, now);
+    });
   }
   async removeClient(id: string) {
-    return this.batch(() => clients.removeClient(this.ctx, id));
+    return this.batch(() => {
+      this.clientCache.clear();
+      return clients.removeClient(this.ctx, id);
+    });
   }
 
   // ── grants and tokens ──
@@ -325,6 +348,7 @@ export class SqliteStore implements Store {
     return legacy.legacyState(this.ctx, query);
   }
   async importLegacy(input: LegacyImport) {
+    this.clientCache.clear();
     return legacy.importLegacy(this.ctx, input);
   }
   async legacyStatus() {
