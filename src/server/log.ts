@@ -34,7 +34,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}, bindings: LogFields = {}): Logger {
-  const write = options.write ?? ((line: string) => void process.stdout.write(line));
+  const write = options.write ?? writeStdout;
   const min = LEVELS[options.level ?? 'info'];
   const now = options.now ?? Date.now;
   const emit = (level: LogLevel, msg: string, fields: LogFields = {}) => {
@@ -48,6 +48,41 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
     error: (msg, fields) => emit('error', msg, fields),
     child: (more) => createLogger(options, { ...bindings, ...more }),
   };
+}
+
+/**
+ * stdout, one write per turn of the event loop rather than one per line: a
+ * busy listener logs a line per request, and on Linux each write to a file or
+ * pipe is a blocking system call. Lines are kept in order and flushed on the
+ * next turn, when 64 KiB are waiting, and when the process exits (also after
+ * an uncaught exception); only a SIGKILL can lose the lines of the current turn.
+ */
+const pendingLines: string[] = [];
+let pendingBytes = 0;
+let flushScheduled = false;
+let exitHooked = false;
+
+function writeStdout(line: string): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', flushStdout);
+  }
+  pendingLines.push(line);
+  pendingBytes += line.length;
+  if (pendingBytes >= 64 * 1024) flushStdout();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushStdout);
+  }
+}
+
+export function flushStdout(): void {
+  flushScheduled = false;
+  if (pendingLines.length === 0) return;
+  const text = pendingLines.join('');
+  pendingLines.length = 0;
+  pendingBytes = 0;
+  process.stdout.write(text);
 }
 
 /** A logger that drops everything (tests, embedding). */

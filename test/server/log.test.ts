@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { randomToken } from '../../src/crypto/random-token.js';
 import { createLogger, redactText } from '../../src/server/log.js';
@@ -81,5 +84,38 @@ describe('log redaction', () => {
     expect(lines).toEqual([
       '{"time":"1970-01-01T00:00:00.000Z","level":"warn","msg":"shown","component":"listener","n":1}\n',
     ]);
+  });
+});
+
+describe('stdout logging', () => {
+  // The default writer batches lines per turn of the event loop (log.ts); a
+  // listener that exits — cleanly, by process.exit or by an uncaught
+  // exception — must still have written every line, in order.
+  const run = (tail: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createLogger } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist/server/log.js')).href)};
+         const log = createLogger();
+         for (let i = 0; i < 2000; i++) log.info('line', { i });
+         ${tail}`,
+      ],
+      { encoding: 'utf8' },
+    );
+  const indexes = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).i as number);
+
+  it.each([
+    ['the event loop ends', ''],
+    ['process.exit() in the same turn', 'process.exit(0);'],
+    ['an uncaught exception in the same turn', "throw new Error('boom');"],
+  ])('writes every line in order when %s', (_, tail) => {
+    const r = run(tail);
+    expect(indexes(r.stdout)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 });

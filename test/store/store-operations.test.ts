@@ -162,6 +162,18 @@ describe('refresh rotation state machine', () => {
     expect((await rotation('at-g1', 3, T0 + 1)).outcome).toBe('not_found'); // an access token
   });
 
+  it("records a grant's last use to the minute, and the access token takes the grant's scope when none is asked", async () => {
+    await grantWithRefresh();
+    const first = await rotation('rt-g1', 1, T0 + 1000, { accessScope: null });
+    expect(first).toMatchObject({ outcome: 'rotated', grant: { lastUsedAt: T0 } }); // created at T0: within the minute
+    expect((await store.findToken('at-1'))?.token.scope).toBe((await store.getGrant('g1'))?.scope);
+    await rotation('rt-1', 2, T0 + 59_000);
+    expect((await store.getGrant('g1'))?.lastUsedAt).toBe(T0);
+    const later = await rotation('rt-2', 3, T0 + 61_000);
+    expect(later).toMatchObject({ outcome: 'rotated', grant: { lastUsedAt: T0 + 61_000 } });
+    expect((await store.getGrant('g1'))?.lastUsedAt).toBe(T0 + 61_000);
+  });
+
   async function inputFor(presentedHash: string): Promise<RotateRefreshInput> {
     return {
       presentedHash,

@@ -30,8 +30,11 @@ import { grantFromRow, tokenFromRow } from './rows.js';
  * The common case — a client presenting the token it was last given — is one
  * read of the token and its grant, two UPDATEs (the token; its retired
  * predecessor, found through the `tokens_live_refresh` index), two INSERTs and
- * the grant's last use: the token endpoint's whole store cost.
+ * the grant's last use (at most once a minute): the token endpoint's whole store cost.
  */
+/** How stale a grant's `last_used_at` may be. */
+export const GRANT_LAST_USED_RESOLUTION_MS = 60_000;
+
 export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput): RotateRefreshResult {
   return ctx.write(() => {
     const row = one(ctx, `SELECT * FROM tokens WHERE hash = ? AND kind = 'refresh'`, input.presentedHash);
@@ -104,8 +107,11 @@ export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput
       },
       input.now,
     );
-    run(ctx, 'UPDATE grants SET last_used_at = ? WHERE id = ?', input.now, grantId);
-    const grant = grantFromRow({ ...grantRow, last_used_at: input.now });
+    // A grant's last use is shown to the minute (`ma-auth tokens`); writing it
+    // on every refresh would dirty the grant's page in every batch.
+    const stale = input.now - (grantRow.last_used_at as number) >= GRANT_LAST_USED_RESOLUTION_MS;
+    if (stale) run(ctx, 'UPDATE grants SET last_used_at = ? WHERE id = ?', input.now, grantId);
+    const grant = grantFromRow(stale ? { ...grantRow, last_used_at: input.now } : grantRow);
     return { outcome: 'rotated', grant, generation, via };
   });
 }
