@@ -65,7 +65,15 @@ export function musicAssistantClient(secretHash: string): NewClient {
   };
 }
 
+/** Derived once per data key: the CLI authenticates on every pairing and poll. */
+const cliSecrets = new WeakMap<DataKey, string>();
+
 /** The CLI client's secret: HKDF-SHA256(data key, info "ma-auth/cli-client-secret"). */
 export function cliClientSecret(key: DataKey): string {
-  return TOKEN_PREFIXES.clientSecret + hkdf(key.bytes, 'ma-auth/cli-client-secret').toString('base64url');
+  let secret = cliSecrets.get(key);
+  if (secret === undefined) {
+    secret = TOKEN_PREFIXES.clientSecret + hkdf(key.bytes, 'ma-auth/cli-client-secret').toString('base64url');
+    cliSecrets.set(key, secret);
+  }
+  return secret;
 }

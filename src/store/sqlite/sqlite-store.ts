@@ -72,8 +72,8 @@ export class SqliteStore implements Store {
   private commitObserver: ((seconds: number) => void) | null = null;
   /** Read on every token request; cleared by this connection's client writes, and by other processes' commits. */
   private readonly clientCache: ExternalChangeCache<ClientRecord | null>;
-  /** Read before every call of the key-following store (follow-key.ts). */
-  private readonly bindingCache: ExternalChangeCache<KeyBinding | null>;
+  /** Meta-derived values: the key binding (read before every call of the key-following store, follow-key.ts), the owner. */
+  private readonly metaCache: ExternalChangeCache<KeyBinding | Owner | null>;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -81,7 +81,7 @@ export class SqliteStore implements Store {
     private readonly key: DataKey | null,
   ) {
     this.clientCache = new ExternalChangeCache(db);
-    this.bindingCache = new ExternalChangeCache(db);
+    this.metaCache = new ExternalChangeCache(db);
     this.committer = new GroupCommitter(db, {
       translate: (err) => (err instanceof StoreError ? err : translate(err, file)),
       guard: () => this.assertStillBound(),
@@ -141,7 +141,7 @@ export class SqliteStore implements Store {
   }
 
   private setMeta(name: string, value: string): void {
-    this.bindingCache.clear();
+    this.metaCache.clear();
     prepared(
       this.db,
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
@@ -186,10 +186,10 @@ export class SqliteStore implements Store {
   }
 
   async keyBinding(): Promise<KeyBinding | null> {
-    return this.bindingCache.get('key_check', () => {
+    return this.metaCache.get('key_check', () => {
       const check = this.meta('key_check');
       return check ? { keyId: sealedKeyId(check) } : null;
-    });
+    }) as KeyBinding | null;
   }
 
   async initialise(setup: { owner: Owner; clients: readonly NewClient[]; now: number }): Promise<void> {
@@ -211,13 +211,15 @@ export class SqliteStore implements Store {
   }
 
   async owner(): Promise<Owner | null> {
-    const id = this.meta('owner_id');
-    const profile = this.meta('owner_profile_sealed');
-    if (!id || !profile) return null;
-    const { name } = JSON.parse(
-      open(this.requireKey(), profile, SEALED.ownerProfile.context).toString('utf8'),
-    );
-    return { id, name };
+    return this.metaCache.get('owner', () => {
+      const id = this.meta('owner_id');
+      const profile = this.meta('owner_profile_sealed');
+      if (!id || !profile) return null;
+      const { name } = JSON.parse(
+        open(this.requireKey(), profile, SEALED.ownerProfile.context).toString('utf8'),
+      );
+      return { id, name };
+    }) as Owner | null;
   }
 
   // ── clients ──
