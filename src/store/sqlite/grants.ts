@@ -8,7 +8,7 @@ import type {
   TokenLookup,
 } from '../records/grants.js';
 import { all, one, run, type SqliteContext } from './context.js';
-import { grantFromRow, tokenFromRow } from './rows.js';
+import { grantColumns, grantFromRow, TOKEN_WITH_GRANT_SQL, tokenFromRow } from './rows.js';
 
 /** Inside a write transaction: a grant and its first tokens. */
 export function insertGrant(
@@ -61,11 +61,9 @@ export function getGrant(ctx: SqliteContext, id: string): GrantRecord | null {
 }
 
 export function findToken(ctx: SqliteContext, hash: string): TokenLookup | null {
-  const token = one(ctx, 'SELECT * FROM tokens WHERE hash = ?', hash);
-  if (!token) return null;
-  const grant = one(ctx, 'SELECT * FROM grants WHERE id = ?', token.grant_id as string);
-  if (!grant) return null;
-  return { token: tokenFromRow(token), grant: grantFromRow(grant) };
+  const row = one(ctx, TOKEN_WITH_GRANT_SQL, hash);
+  if (!row) return null;
+  return { token: tokenFromRow(row), grant: grantFromRow(grantColumns(row)) };
 }
 
 /** Inside a write transaction. Revoking the grant revokes every token of the family with it. */

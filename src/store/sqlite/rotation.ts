@@ -24,7 +24,7 @@ import type {
 } from '../records/grants.js';
 import { all, one, run, type SqliteContext } from './context.js';
 import { insertToken } from './grants.js';
-import { grantFromRow, tokenFromRow } from './rows.js';
+import { grantColumns, grantFromRow, TOKEN_WITH_GRANT_SQL, tokenFromRow } from './rows.js';
 
 /**
  * The common case — a client presenting the token it was last given — is one
@@ -37,9 +37,11 @@ export const GRANT_LAST_USED_RESOLUTION_MS = 60_000;
 
 export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput): RotateRefreshResult {
   return ctx.write(() => {
-    const row = one(ctx, `SELECT * FROM tokens WHERE hash = ? AND kind = 'refresh'`, input.presentedHash);
-    const grantRow = row && one(ctx, 'SELECT * FROM grants WHERE id = ?', row.grant_id as string);
-    if (!row || !grantRow || grantRow.client_id !== input.clientId) return { outcome: 'not_found' };
+    const row = one(ctx, TOKEN_WITH_GRANT_SQL, input.presentedHash);
+    const grantRow = row && grantColumns(row);
+    if (!row || row.kind !== 'refresh' || !grantRow || grantRow.client_id !== input.clientId) {
+      return { outcome: 'not_found' };
+    }
     const presented = tokenFromRow(row);
     const grantId = presented.grantId;
     if (presented.revokedAt !== null || grantRow.revoked_at !== null) return { outcome: 'revoked', grantId };

@@ -74,3 +74,28 @@ export function codeFromRow(row: unknown): AuthorizationCodeRecord {
 export function nullable<T>(value: unknown): T | null {
   return (value ?? null) as T | null;
 }
+
+/**
+ * A token with its grant in one statement (`tokenWithGrant`): the grant's
+ * columns come prefixed `g_`, so they do not shadow the token's.
+ */
+export const TOKEN_WITH_GRANT_SQL = `SELECT t.*, g.id AS g_id, g.client_id AS g_client_id, g.owner_id AS g_owner_id,
+       g.scope AS g_scope, g.origin AS g_origin, g.created_at AS g_created_at,
+       g.last_used_at AS g_last_used_at, g.revoked_at AS g_revoked_at, g.revoked_reason AS g_revoked_reason
+  FROM tokens t JOIN grants g ON g.id = t.grant_id
+ WHERE t.hash = ?`;
+
+/** The grant half of a TOKEN_WITH_GRANT_SQL row, as a grants row. */
+export function grantColumns(row: AnyRow): AnyRow {
+  return {
+    id: row.g_id,
+    client_id: row.g_client_id,
+    owner_id: row.g_owner_id,
+    scope: row.g_scope,
+    origin: row.g_origin,
+    created_at: row.g_created_at,
+    last_used_at: row.g_last_used_at,
+    revoked_at: row.g_revoked_at,
+    revoked_reason: row.g_revoked_reason,
+  };
+}
