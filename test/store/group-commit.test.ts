@@ -177,3 +177,81 @@ describe('GroupCommitter when COMMIT fails', () => {
     expect(committer.commitStats.batches).toBe(0);
   });
 });
+
+describe('GroupCommitter with an asynchronous WAL flush', () => {
+  /** A flush the test completes by hand, recording what was committed when it started. */
+  function harness() {
+    const statements: string[] = [];
+    const flushes: Array<{ commitsBefore: number; done: () => void; fail: (err: Error) => void }> = [];
+    let synced = 0;
+    const db = {
+      isTransaction: true,
+      prepare: (sql: string) => ({ run: () => void statements.push(sql) }),
+    } as unknown as DatabaseSync;
+    const commits = () => statements.filter((s) => s === 'COMMIT').length;
+    const committer = new GroupCommitter(db, {
+      translate: (err) => err,
+      sync: {
+        flush: () =>
+          new Promise<void>((resolve, reject) => {
+            flushes.push({ commitsBefore: commits(), done: resolve, fail: reject });
+          }),
+        flushSync: () => void synced++,
+      },
+    });
+    return { committer, flushes, commits, synced: () => synced };
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const state = (p: Promise<unknown>) => {
+    let s = 'pending';
+    p.then(
+      () => (s = 'fulfilled'),
+      () => (s = 'rejected'),
+    );
+    return () => s;
+  };
+
+  it('answers a batch only after a flush that started after its COMMIT completes', async () => {
+    const { committer, flushes } = harness();
+    const first = state(committer.submit(() => 1));
+    await turn();
+    expect(flushes).toHaveLength(1);
+    expect(flushes[0]!.commitsBefore).toBe(1);
+    await turn();
+    expect(first()).toBe('pending'); // committed, not yet on disk
+    // A second batch commits while the first flush is still running …
+    const second = state(committer.submit(() => 2));
+    await turn();
+    expect(flushes).toHaveLength(1); // … and waits for the next flush, not this one
+    flushes[0]!.done();
+    await turn();
+    expect(first()).toBe('fulfilled');
+    expect(second()).toBe('pending');
+    expect(flushes).toHaveLength(2);
+    expect(flushes[1]!.commitsBefore).toBe(2);
+    flushes[1]!.done();
+    await turn();
+    expect(second()).toBe('fulfilled');
+    expect(committer.commitStats.syncs).toBe(2);
+  });
+
+  it('rejects the writes a failed flush covered: committed, but not known to be durable', async () => {
+    const { committer, flushes } = harness();
+    const write = committer.submit(() => 1);
+    await turn();
+    flushes[0]!.fail(new Error('EIO'));
+    await expect(write).rejects.toThrow('EIO');
+  });
+
+  it('drain() commits and flushes synchronously what is still waiting', async () => {
+    const { committer, flushes, synced } = harness();
+    const running = committer.submit(() => 1);
+    await turn(); // committed; its flush is in progress
+    const queued = committer.submit(() => 2);
+    committer.drain();
+    expect(synced()).toBe(1);
+    await expect(running).resolves.toBe(1);
+    await expect(queued).resolves.toBe(2);
+    flushes[0]!.done(); // completing late settles nothing twice
+  });
+});

@@ -73,6 +73,9 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   });
 }
 
+/** Stateless for whole-buffer decodes, so one serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Read and parse an OAuth form post. */
 export async function readForm(req: IncomingMessage, limit = FORM_BODY_LIMIT): Promise<Params> {
   requireFormContentType(req.headers['content-type']);
@@ -82,7 +85,7 @@ export async function readForm(req: IncomingMessage, limit = FORM_BODY_LIMIT): P
   const body = await readBody(req, limit);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     throw new InvalidRequest('request body is not valid UTF-8');
   }

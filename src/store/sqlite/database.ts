@@ -4,7 +4,9 @@
  *
  * - WAL: readers never block the writer, and the writer never blocks readers.
  * - synchronous=FULL: with WAL, every COMMIT fsyncs the log before it returns,
- *   which is what makes "durable before it answers" true.
+ *   which is what makes "durable before it answers" true. The listener's
+ *   connection runs NORMAL and fsyncs the log itself before it answers, on
+ *   a worker thread (wal-sync.ts).
  * - busy timeout: a process that finds the write lock taken waits for it
  *   instead of surfacing SQLITE_BUSY.
  * - foreign keys on; writes start with BEGIN IMMEDIATE, so two writers queue on
@@ -20,7 +22,7 @@ const WAL_CHECKPOINT_PAGES = 10_000;
 
 export interface DatabaseOptions {
   readonly readOnly?: boolean;
-  /** The listener's connection: a larger page cache, temporary data in memory. */
+  /** The listener's connection: a larger page cache, temporary data in memory, its WAL synced by the caller (wal-sync.ts). */
   readonly listener?: boolean;
 }
 
@@ -47,7 +49,9 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
   }
   try {
     if (!options.readOnly) db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
+    // The listener's connection syncs its WAL itself, off the event loop
+    // (wal-sync.ts, group-commit.ts); every other connection lets COMMIT do it.
+    db.exec(options.listener ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
     // Checkpoint every ~40 MiB of WAL instead of SQLite's 4 MiB: a page
     // rewritten many times between checkpoints is copied back once, and the
     // token endpoint rewrites the same index pages constantly. The WAL is

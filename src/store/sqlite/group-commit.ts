@@ -6,9 +6,19 @@
  * means one fsync per request, which caps throughput near the disk's fsync
  * rate. Instead, writes submitted while the event loop is busy are queued and
  * committed together: on the next turn of the loop (`setImmediate`) every
- * queued write body runs inside ONE `BEGIN IMMEDIATE … COMMIT`, each in its own
- * SAVEPOINT, and only after that COMMIT — which fsyncs the WAL
- * (synchronous=FULL) — is each caller's promise settled.
+ * queued write body runs inside ONE `BEGIN IMMEDIATE … COMMIT`, and only
+ * once that COMMIT is on disk is each caller's promise settled.
+ *
+ * "On disk" two ways. Without a `sync` option, the connection runs
+ * synchronous=FULL: the COMMIT fsyncs the WAL before it returns, blocking the
+ * event loop meanwhile. With one (the listener's store, wal-sync.ts), the
+ * connection runs synchronous=NORMAL — SQLite writes the WAL but leaves the
+ * per-commit fsync to us — and the committer calls `sync.flush()`, an
+ * fdatasync of the WAL on libuv's thread pool, while the loop goes on parsing
+ * requests and committing the next batch. A batch is answered only after a
+ * flush that *started after its COMMIT* has completed; a flush covers every
+ * byte written before it started, so answers can never get ahead of the disk,
+ * even for a batch that read what an earlier, not yet flushed, batch wrote.
  *
  * The batching window is therefore "whatever arrived while the previous batch
  * was being committed": no timer, no added latency when idle, and under load
@@ -30,6 +40,19 @@ export const MAX_BATCH = 512;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
+/** Durability for a connection in synchronous=NORMAL: fdatasync of its WAL. */
+export interface WalFlush {
+  /** On the thread pool; covers every byte written to the WAL before the call. */
+  flush(): Promise<void>;
+  /** The same, blocking (closing). */
+  flushSync(): void;
+}
+
+interface Settled {
+  readonly batch: readonly Pending[];
+  readonly outcomes: readonly Outcome[];
+}
+
 interface Pending {
   readonly body: () => unknown;
   readonly resolve: (value: unknown) => void;
@@ -37,8 +60,10 @@ interface Pending {
 }
 
 export interface CommitStats {
-  /** COMMITs (fsyncs) issued. */
+  /** COMMITs issued. */
   readonly batches: number;
+  /** WAL flushes completed (with a `sync` option; without one, each COMMIT fsyncs). */
+  readonly syncs: number;
   /** Write bodies committed or rejected through batches. */
   readonly writes: number;
   readonly largestBatch: number;
@@ -48,7 +73,11 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
   private running = false;
-  private stats = { batches: 0, writes: 0, largestBatch: 0 };
+  private stats = { batches: 0, writes: 0, largestBatch: 0, syncs: 0 };
+  /** Committed, waiting for a flush that has not started yet. */
+  private awaitingSync: Settled[] = [];
+  /** Committed, covered by the flush in progress. */
+  private flushing: Settled[] | null = null;
 
   constructor(
     private readonly db: DatabaseSync,
@@ -63,6 +92,8 @@ export class GroupCommitter {
       readonly guard?: () => void;
       /** After each committed batch: its size and how long its transaction took (ms). */
       readonly observe?: (size: number, ms: number) => void;
+      /** Makes committed WAL content durable (see above); absent: the COMMIT itself fsyncs. */
+      readonly sync?: WalFlush;
     },
   ) {}
 
@@ -119,15 +150,54 @@ export class GroupCommitter {
       this.queue.push({ body, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.drain());
+        setImmediate(() => this.commitQueued());
       }
     });
   }
 
-  /** Commit everything queued now (before closing the connection). */
+  /** Commit everything queued now, and make it durable (before closing the connection). */
   drain(): void {
+    this.commitQueued();
+    const waiting = [...(this.flushing ?? []), ...this.awaitingSync];
+    if (waiting.length === 0 || !this.options.sync) return;
+    this.awaitingSync = [];
+    try {
+      this.options.sync.flushSync();
+      this.stats.syncs++;
+      for (const s of waiting) settle(s);
+    } catch (err) {
+      const failure = this.options.translate(err);
+      for (const s of waiting) for (const item of s.batch) item.reject(failure);
+    }
+    // A flush still running settles these again when it completes: a no-op.
+  }
+
+  private commitQueued(): void {
     this.scheduled = false;
     while (this.queue.length > 0) this.commit(this.queue.splice(0, MAX_BATCH));
+  }
+
+  private startFlush(): void {
+    const sync = this.options.sync;
+    if (!sync || this.flushing || this.awaitingSync.length === 0) return;
+    const covered = this.awaitingSync;
+    this.awaitingSync = [];
+    this.flushing = covered;
+    sync.flush().then(
+      () => {
+        this.flushing = null;
+        this.stats.syncs++;
+        for (const s of covered) settle(s);
+        this.startFlush();
+      },
+      (err: unknown) => {
+        // Committed but not known to be durable: nobody may be told it is.
+        this.flushing = null;
+        const failure = this.options.translate(err);
+        for (const s of covered) for (const item of s.batch) item.reject(failure);
+        this.startFlush();
+      },
+    );
   }
 
   private commit(batch: Pending[]): void {
@@ -158,10 +228,17 @@ export class GroupCommitter {
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     this.options.observe?.(batch.length, performance.now() - started);
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.err);
-    });
+    if (!this.options.sync) return settle({ batch, outcomes });
+    // Failed bodies wait too: their errors may rest on what an unflushed batch wrote.
+    this.awaitingSync.push({ batch, outcomes });
+    this.startFlush();
   }
+}
+
+function settle({ batch, outcomes }: Settled): void {
+  batch.forEach((item, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) item.resolve(outcome.value);
+    else item.reject(outcome.err);
+  });
 }

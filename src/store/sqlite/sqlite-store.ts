@@ -51,6 +51,7 @@ import * as pending from './pending.js';
 import { rotateRefreshToken } from './rotation.js';
 import { SEALED } from './sealed-fields.js';
 import { sweepExpired } from './sweep.js';
+import { WalSync } from './wal-sync.js';
 
 export interface OpenOptions {
   readonly file: string;
@@ -79,6 +80,8 @@ export class SqliteStore implements Store {
     private readonly db: DatabaseSync,
     private readonly file: string,
     private readonly key: DataKey | null,
+    /** The listener's store: its connection runs synchronous=NORMAL and this makes commits durable. */
+    private readonly walSync: WalSync | null,
   ) {
     this.clientCache = new ExternalChangeCache(db);
     this.metaCache = new ExternalChangeCache(db);
@@ -86,6 +89,7 @@ export class SqliteStore implements Store {
       translate: (err) => (err instanceof StoreError ? err : translate(err, file)),
       guard: () => this.assertStillBound(),
       observe: (_size, ms) => this.commitObserver?.(ms / 1000),
+      ...(walSync ? { sync: walSync } : {}),
     });
     this.ctx = {
       db,
@@ -102,7 +106,9 @@ export class SqliteStore implements Store {
     const db = openDatabase(options.file, { listener: options.listener ?? false });
     try {
       migrate(db, options.file);
-      const store = new SqliteStore(db, options.file, options.key ?? null);
+      const walSync = options.listener ? new WalSync(options.file) : null;
+      walSync?.flushIfPresent(); // a migration may just have committed
+      const store = new SqliteStore(db, options.file, options.key ?? null, walSync);
       store.checkKey();
       return store;
     } catch (err) {
@@ -155,6 +161,7 @@ export class SqliteStore implements Store {
         this.assertStillBound();
         return fn();
       });
+      this.walSync?.flushSync();
       this.commitObserver?.((performance.now() - started) / 1000);
       return result;
     } catch (err) {
@@ -406,5 +413,6 @@ export class SqliteStore implements Store {
     if (!this.db.isOpen) return;
     this.committer.drain();
     this.db.close();
+    this.walSync?.close();
   }
 }
