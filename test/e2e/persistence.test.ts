@@ -6,7 +6,9 @@
  *
  * What a SIGKILL can show: the rotation was committed before the response was
  * sent (not buffered in the process). Loss of the OS page cache (a power cut)
- * is out of reach of a test; `synchronous=FULL` covers it (docs/decisions.md).
+ * is out of reach of a test; the listener fsyncs the WAL before it answers
+ * (store/sqlite/wal-sync.ts; test/store/group-commit.test.ts checks that no
+ * answer goes out before a flush that started after its commit).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -8,7 +8,7 @@ import type { DataKey } from '../../keys/data-key.js';
 
 export interface SqliteContext {
   readonly db: DatabaseSync;
-  /** Runs `fn` in BEGIN IMMEDIATE … COMMIT; the COMMIT fsyncs (synchronous=FULL). */
+  /** Runs `fn` in BEGIN IMMEDIATE … COMMIT, durable when it returns (synchronous=FULL, or the listener's WAL flush). */
   write<T>(fn: () => T): T;
   /** The data key, or StoreError `key_required`. */
   requireKey(): DataKey;
