@@ -1,0 +1,65 @@
+/**
+ * The listener's store checkpoints on a worker thread (store/sqlite/
+ * checkpointer.ts): what it commits reaches the database file itself, not
+ * only the WAL, without the event loop doing the copying.
+ */
+import { copyFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { generateDataKey } from '../../src/keys/data-key.js';
+import { alexaClient } from '../../src/oauth/builtin-clients.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const NOW = 1_790_000_000_000;
+
+describe("the listener store's checkpoints", () => {
+  it('copy committed grants into the database file from a worker thread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ma-auth-ckpt-'));
+    const file = join(dir, 'ma-auth.db');
+    const store = await SqliteStore.open({ file, key: generateDataKey(), create: true, listener: true });
+    try {
+      await store.initialise({
+        owner: { id: 'owner', name: 'o' },
+        clients: [alexaClient('alexa', ['https://pitangui.amazon.com/api/skill/link/M2X'], 'ab'.repeat(32))],
+        now: NOW,
+      });
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          store.createGrant({
+            grant: {
+              id: `g${i}`,
+              clientId: 'alexa',
+              ownerId: 'owner',
+              scope: 'music.read',
+              origin: 'authorization_code',
+            },
+            tokens: [],
+            now: NOW,
+          }),
+        ),
+      );
+      const deadline = Date.now() + 10_000;
+      while ((store.checkpoints ?? 0) === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(store.checkpoints).toBeGreaterThan(0);
+      // The database file alone, without its WAL, already holds them.
+      const copy = join(dir, 'copy.db');
+      copyFileSync(file, copy);
+      const db = new DatabaseSync(copy, { readOnly: true });
+      expect(db.prepare('SELECT count(*) AS n FROM grants').get()).toEqual({ n: 200 });
+      db.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a plain (CLI) store has no checkpoint thread', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'ma-auth-ckpt-')), 'ma-auth.db');
+    const store = await SqliteStore.open({ file, key: generateDataKey(), create: true });
+    expect(store.checkpoints).toBeNull();
+    await store.close();
+  });
+});
