@@ -87,6 +87,8 @@ export class Checkpointer {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.closed = true;
+    // Unreferenced while it runs (it must not keep a process alive); waited for now.
+    this.worker.ref();
     this.worker.postMessage('close');
     await new Promise<void>((resolve) => {
       this.worker.once('exit', () => resolve());
