@@ -273,9 +273,9 @@ describe('JsonReader errors', () => {
   });
 
   it('refuse a key longer than the limit', () => {
-    const r = JsonReader.of(Buffer.from(`{"${'k'.repeat(50)}": 1}`));
+    const r = JsonReader.of(Buffer.from(`{"${'k'.repeat(5000)}": 1}`));
     r.openObject();
-    expect(() => r.nextKey(10)).toThrow(/a key longer than 10 bytes/);
+    expect(() => r.nextKey(4096)).toThrow(/^a key longer than 4 KiB at line 1, column 2$/);
   });
 });
 

@@ -32,6 +32,18 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** Valid JSON, but past a limit the caller set (a key too long to keep). */
+export class JsonLimitError extends Error {
+  override readonly name = 'JsonLimitError';
+  constructor(
+    readonly what: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${what} at line ${line}, column ${column}`);
+  }
+}
+
 const CHUNK = 1 << 20;
 const OBJECT = 1;
 const LIST = 2;
@@ -315,7 +327,10 @@ export class JsonReader {
     this.startKeep(limit + 2);
     const escaped = this.string();
     const text = this.endKeep();
-    if (text === null) throw this.error(`a key longer than ${limit} bytes`, at);
+    if (text === null) {
+      const { line, column } = this.error('', at);
+      throw new JsonLimitError(`a key longer than ${limit / 1024} KiB`, line, column);
+    }
     return escaped ? (JSON.parse(text) as string) : text.slice(1, -1);
   }
 

@@ -8,8 +8,11 @@ import type { DataKey } from '../../keys/data-key.js';
 
 export interface SqliteContext {
   readonly db: DatabaseSync;
-  /** Runs `fn` in BEGIN IMMEDIATE … COMMIT; the COMMIT fsyncs (synchronous=FULL). */
-  write<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in BEGIN IMMEDIATE … COMMIT; the COMMIT fsyncs (synchronous=FULL).
+   * With `keep`, a result it refuses is rolled back instead (not inside a group-commit batch).
+   */
+  write<T>(fn: () => T, keep?: (result: T) => boolean): T;
   /** The data key, or StoreError `key_required`. */
   requireKey(): DataKey;
 }
