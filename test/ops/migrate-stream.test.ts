@@ -191,6 +191,10 @@ describe('migrate: a dump that is broken or changes keeps nothing', () => {
     for (const [text, message] of cases) {
       await expect(migrate(await writeDump('shape.json', text))).rejects.toThrow(message);
     }
+    // Read twice, from the start: only a regular file can be (not a pipe, not a device).
+    await expect(migrate('/dev/null')).rejects.toThrow(
+      /cannot read the legacy dump \/dev\/null \(not a regular file: save the export to a file first\)/,
+    );
     // The map may come last, after what is ignored.
     const last = await writeDump('last.json', `{"exported_at": 1, "auth_codes": {"c": {}}, "tokens": {}}`);
     expect(await migrate(last)).toMatchObject({ authCodes: 1, ignoredKeys: ['exported_at'], changed: true });

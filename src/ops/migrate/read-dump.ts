@@ -58,6 +58,8 @@ export class DumpFile {
     try {
       const stat = fstatSync(fd);
       if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      // Read twice, from the start each time: a pipe (`--from <(…)`) cannot be.
+      if (!stat.isFile()) throw new Error('not a regular file: save the export to a file first');
       return new DumpFile(file, fd, stat.size);
     } catch (err) {
       closeSync(fd);
