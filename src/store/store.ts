@@ -25,13 +25,7 @@ import type {
   RotateRefreshResult,
   TokenLookup,
 } from './records/grants.js';
-import type {
-  LegacyImport,
-  LegacyImportResult,
-  LegacyState,
-  LegacyStateQuery,
-  LegacyStatus,
-} from './records/legacy.js';
+import type { LegacyImport, LegacyImportResult, LegacyStatus } from './records/legacy.js';
 import type { ClientPatch, SweepInput, SweepResult } from './records/maintenance.js';
 import type {
   ApprovePairingInput,
@@ -140,9 +134,11 @@ export interface Store {
   counts(now: number): Promise<StoreCounts>;
 
   // ── legacy server import (ma-auth migrate; records/legacy.ts) ──
-  /** What of these legacy items was imported before, and which token hashes already exist. */
-  legacyState(query: LegacyStateQuery): Promise<LegacyState>;
-  /** The whole import in one transaction; a no-op (file untouched) when nothing is new and a migration is on record. */
+  /**
+   * The whole import in one transaction, decided entry by entry as it is
+   * written (records/legacy.ts); rolled back for a dry run, and when nothing is
+   * new and a migration is on record (the file untouched).
+   */
   importLegacy(input: LegacyImport): Promise<LegacyImportResult>;
   legacyStatus(): Promise<LegacyStatus>;
   /** Records that the owner was told about legacy files; false if already told, or a migration is on record. */

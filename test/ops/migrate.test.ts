@@ -311,13 +311,19 @@ describe('migrate: idempotent, dry run, one transaction', () => {
 
   it('a failure in the middle of the import keeps nothing', async () => {
     const before = dumpStore(file);
+    let written = 0;
     await expect(
       migrate({
+        // Batches of two entries: the failure comes after two batches were written.
+        batchSize: 2,
         onProgress: (phase, done) => {
-          if (phase === 'writing' && done === 3) throw new Error('disk on fire');
+          if (phase !== 'writing') return;
+          written = done;
+          if (done >= 4) throw new Error('disk on fire');
         },
       }),
     ).rejects.toThrow('disk on fire');
+    expect(written).toBe(4);
     expect(dumpStore(file)).toBe(before);
     expect((await store.legacyStatus()).migration).toBeNull();
     // And the import then succeeds whole.

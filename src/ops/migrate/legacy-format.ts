@@ -9,7 +9,7 @@
  *
  * Checked entry by entry: a malformed entry is reported with its key and the
  * reason and left out; only a file that is not a JSON object of the expected
- * shape fails as a whole. Nothing here touches the store.
+ * shape fails as a whole (read-dump.ts reads the dump). Nothing here touches the store.
  */
 
 /** One entry that cannot be used, and why. `key` names it as the owner would find it in the file. */
@@ -28,18 +28,6 @@ export interface LegacyTokenEntry {
   readonly expiresAt: number;
   /** Scope tokens as the legacy server recorded them; null when it recorded none. */
   readonly scope: readonly string[] | null;
-}
-
-export interface LegacyDump {
-  readonly tokens: readonly LegacyTokenEntry[];
-  /** Entries in the tokens map, well-formed or not. */
-  readonly tokenEntries: number;
-  readonly malformed: readonly Issue[];
-  /** Short-lived maps: counted, never imported (a code lives minutes; the export is older than that). */
-  readonly authCodes: number;
-  readonly pendingAuthCodes: number;
-  /** Top-level keys this version does not read (e.g. an `exported_at` the snippet adds). */
-  readonly ignoredKeys: readonly string[];
 }
 
 export interface LegacyClientEntry {
@@ -70,68 +58,23 @@ const MAX_LEGACY_TOKEN_LENGTH = 4096;
 /** Client ids as config.ts accepts them: 1-128 printable ASCII characters, no spaces. */
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
-const DUMP_KEYS = new Set(['tokens', 'auth_codes', 'pending_auth_codes']);
-
-export function parseLegacyDump(raw: unknown, file: string): LegacyDump {
-  if (!isObject(raw)) {
-    throw new LegacyFormatError(`${file}: expected a JSON object like {"tokens": {…}}, got ${typeOf(raw)}`);
-  }
-  if (!Object.hasOwn(raw, 'tokens')) {
-    const looksBare = Object.values(raw).some((v) => isObject(v) && 'refresh_token' in v);
-    throw new LegacyFormatError(
-      `${file}: no "tokens" map` +
-        (looksBare ? ' (this looks like the tokens map itself: wrap it as {"tokens": …})' : '') +
-        '; see docs/migration.md for the export',
-    );
-  }
-  if (!isObject(raw.tokens)) {
-    throw new LegacyFormatError(
-      `${file}: "tokens" must be an object keyed by user id, got ${typeOf(raw.tokens)}`,
-    );
-  }
-  const malformed: Issue[] = [];
-  const tokens: LegacyTokenEntry[] = [];
-  const scopes = new Map<string, readonly string[] | null | string>();
-  let count = 0;
-  // A for-in over the parsed object, not Object.entries: no 100,000-pair array to hold.
-  for (const userId in raw.tokens) {
-    count++;
-    const entry = checkTokenEntry(userId, raw.tokens[userId], scopes);
-    if (typeof entry === 'string') malformed.push({ key: tokenKey(userId), reason: entry });
-    else tokens.push(entry);
-  }
-  const countMap = (name: string): number => {
-    const map = raw[name];
-    if (map === undefined || map === null) return 0;
-    if (!isObject(map)) {
-      malformed.push({ key: name, reason: `expected an object, got ${typeOf(map)}; ignored` });
-      return 0;
-    }
-    return Object.keys(map).length;
-  };
-  return {
-    tokens,
-    tokenEntries: count,
-    malformed,
-    authCodes: countMap('auth_codes'),
-    pendingAuthCodes: countMap('pending_auth_codes'),
-    ignoredKeys: Object.keys(raw).filter((k) => !DUMP_KEYS.has(k)),
-  };
-}
-
 /** How an entry of the tokens map is named in reports: `tokens["<user id>"]`. */
 export function tokenKey(userId: string): string {
   return `tokens[${JSON.stringify(userId)}]`;
 }
 
+/** Parsed scope strings (a dump repeats a few): at most this many kept. */
+const SCOPE_CACHE_SIZE = 64;
+export type ScopeCache = Map<string, readonly string[] | null | string>;
+
 /**
  * One entry, checked without allocating on the happy path (a dump can hold
  * 100,000): the problems, joined, or the entry. `scopes` caches parsed scope strings.
  */
-function checkTokenEntry(
+export function checkTokenEntry(
   userId: string,
   value: unknown,
-  scopes: Map<string, readonly string[] | null | string>,
+  scopes: ScopeCache,
 ): LegacyTokenEntry | string {
   if (!isObject(value)) return `expected an object, got ${typeOf(value)}`;
   const { access_token: access, refresh_token: refresh, client_id: clientId, expires_at: expires } = value;
@@ -149,8 +92,9 @@ function checkTokenEntry(
     expiresProblem = `expires_at: expected epoch seconds (a number), got ${typeOf(expires)}`;
   let scope: readonly string[] | null | string;
   if (typeof value.scope === 'string') {
-    scope = scopes.get(value.scope) ?? checkScope(value.scope);
-    scopes.set(value.scope, scope);
+    const cached = scopes.get(value.scope);
+    scope = cached === undefined ? checkScope(value.scope) : cached;
+    if (cached === undefined && scopes.size < SCOPE_CACHE_SIZE) scopes.set(value.scope, scope);
   } else scope = checkScope(value.scope);
   const scopeProblem = typeof scope === 'string' ? scope : null;
   if (accessProblem || refreshProblem || clientProblem || expiresProblem || scopeProblem) {

@@ -16,15 +16,12 @@
  *   imported under another client id it could never be refreshed, because the
  *   client authenticates with its own id.
  */
-import { randomBytes } from 'node:crypto';
 import { GRANT_TYPES } from '../../oauth/builtin-clients.js';
 import { mayUseGrant } from '../../oauth/roles.js';
-import type { LegacyGrantWrite, LegacyState } from '../../store/records/legacy.js';
+import type { LegacyGrantBatch, LegacyGrantWrite, LegacyImportView } from '../../store/records/legacy.js';
 import type { ClientRecord, NewClient, NewToken } from '../../store/types.js';
 import { type Issue, type LegacyTokenEntry, tokenKey } from './legacy-format.js';
-
-/** The legacy server's user id for every approval. */
-export const LEGACY_TEST_USER = 'test_user';
+import { EntryBatch } from './token-batch.js';
 
 export interface TokenCounts {
   /** Grants created (or, in a dry run, that would be). */
@@ -42,32 +39,36 @@ export interface TokenCounts {
   skipped: number;
 }
 
-export interface TokenPlan {
-  readonly writes: LegacyGrantWrite[];
-  readonly counts: TokenCounts;
-  readonly skipped: Issue[];
-}
-
 /** A legacy client's fate, as far as its tokens care. */
 export type ClientResolution = { readonly client: NewClient } | { readonly skipped: string };
 
 export interface TokenPlanInput {
-  readonly entries: readonly LegacyTokenEntry[];
-  readonly hashes: readonly { readonly refresh: string; readonly access: string }[];
   /** Clients from the legacy file (migrated now or before, or skipped with a reason). */
   readonly legacyClients: ReadonlyMap<string, ClientResolution>;
   readonly storeClients: ReadonlyMap<string, ClientRecord>;
-  readonly state: LegacyState;
   readonly ownerId: string;
   readonly now: number;
   /** Seconds, from the config. */
   readonly accessTokenTtl: number;
   readonly refreshIdleTtl: number;
-  readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
-export function planTokens(input: TokenPlanInput): TokenPlan {
-  const counts: TokenCounts = {
+/** What the store knows of a token slot's digest. */
+const UNKNOWN = 0;
+const IMPORTED_BEFORE = 1;
+const HELD_BEFORE = 2;
+const WRITTEN_NOW = 3;
+/** Distinct client ids and granted scopes remembered; more (a hostile file) are worked out per entry. */
+const TABLE_LIMIT = 1024;
+
+/**
+ * Decides the entries a batch at a time, in file order, against the store as
+ * the import has left it so far (LegacyImportView) and the batch's own earlier
+ * entries: a token an earlier entry brought is in one or the other, so nothing
+ * is kept across batches but counts and the skipped entries.
+ */
+export class TokenPlanner {
+  readonly counts: TokenCounts = {
     imported: 0,
     accessTokens: 0,
     accessTokensExpired: 0,
@@ -78,86 +79,212 @@ export function planTokens(input: TokenPlanInput): TokenPlan {
     scopeDefaulted: 0,
     skipped: 0,
   };
-  const skipped: Issue[] = [];
-  const writes: LegacyGrantWrite[] = [];
-  /** Token hash → the user id whose entry claimed it first, so a token appearing twice is imported once. */
-  const claimed = new Map<string, string>();
-  const skip = (entry: LegacyTokenEntry, reason: string) => {
-    counts.skipped++;
-    skipped.push({ key: tokenKey(entry.userId), reason });
-  };
-  const total = input.entries.length;
-  const grantId = grantIds();
-  for (let i = 0; i < total; i++) {
-    input.onProgress?.(i + 1, total);
-    const entry = input.entries[i] as LegacyTokenEntry;
-    const { refresh, access } = input.hashes[i] as { refresh: string; access: string };
-    if (input.state.refreshTokens.has(refresh)) {
-      counts.alreadyImported++;
-      continue;
-    }
-    if (refresh === access) {
-      skip(entry, 'access_token and refresh_token are the same string');
-      continue;
-    }
-    const twin = claimed.get(refresh);
-    if (twin) {
-      skip(entry, `its refresh_token is also in ${tokenKey(twin)}, which is imported instead`);
-      continue;
-    }
-    if (input.state.existingTokens.has(refresh)) {
-      skip(entry, 'its refresh_token is already a token ma-auth knows (not from a migration)');
-      continue;
-    }
-    const resolved = resolveClient(entry.clientId, input);
-    if ('skipped' in resolved) {
-      skip(entry, resolved.skipped);
-      continue;
-    }
-    const { client } = resolved;
-    const { scope, defaulted } = grantScope(entry.scope, client);
-    if (defaulted) counts.scopeDefaulted++;
-    claimed.set(refresh, entry.userId);
+  readonly skipped: Issue[] = [];
+  private readonly batch: EntryBatch;
+  /** Per token slot of the batch: UNKNOWN … WRITTEN_NOW. */
+  private readonly known: Uint8Array;
+  /** Per entry of the batch: 0 not imported, 1 its refresh token, 2 both tokens. */
+  private readonly outcome: Uint8Array;
+  private decided = false;
+  /** The clients entries name, each resolved once (EntryBatch.client indexes this). */
+  private readonly clients: ClientResolution[] = [];
+  private readonly clientIndex = new Map<string, number>();
+  /** Resolutions past TABLE_LIMIT, per entry of the batch (EntryBatch.client is -1). */
+  private readonly clientOverflow = new Map<number, ClientResolution>();
+  private readonly scopes = new Map<string, string>();
 
-    const tokens: NewToken[] = [
-      {
-        hash: refresh,
-        kind: 'refresh',
-        scope,
-        generation: 0,
-        expiresAt: input.now + input.refreshIdleTtl * 1000,
-      },
-    ];
-    if (entry.expiresAt <= input.now) {
-      counts.accessTokensExpired++;
-    } else if (claimed.has(access) || input.state.existingTokens.has(access)) {
-      skipped.push({
-        key: tokenKey(entry.userId),
-        reason: 'access_token seen before: only the refresh token is imported',
-      });
-    } else {
-      const cap = input.now + input.accessTokenTtl * 1000;
-      if (entry.expiresAt > cap) counts.accessTokensCapped++;
-      tokens.push({
-        hash: access,
-        kind: 'access',
-        scope,
-        generation: 0,
-        expiresAt: Math.min(entry.expiresAt, cap),
-      });
-      claimed.set(access, entry.userId);
-      counts.accessTokens++;
-    }
-    if (entry.userId === LEGACY_TEST_USER) counts.fromTestUser++;
-    else counts.fromOtherUsers++;
-    counts.imported++;
-    writes.push({
-      refreshHash: refresh,
-      grant: { id: grantId(), clientId: client.id, ownerId: input.ownerId, scope, origin: 'migrated' },
-      tokens,
-    });
+  constructor(
+    private readonly input: TokenPlanInput,
+    batchSize: number,
+  ) {
+    this.batch = new EntryBatch(batchSize);
+    this.known = new Uint8Array(2 * batchSize);
+    this.outcome = new Uint8Array(batchSize);
   }
-  return { writes, counts, skipped };
+
+  /** A batch is waiting to be decided, and has no room for another entry. */
+  get full(): boolean {
+    return !this.decided && this.batch.full;
+  }
+
+  get waiting(): number {
+    return this.decided ? 0 : this.batch.size;
+  }
+
+  add(entry: LegacyTokenEntry): void {
+    if (this.decided) this.clearBatch();
+    const b = this.batch;
+    const i = b.add(
+      entry.userId,
+      entry.refreshToken,
+      entry.accessToken,
+      entry.expiresAt,
+      entry.expiresAt > this.input.now,
+    );
+    const resolved = this.resolve(entry.clientId, i);
+    if ('client' in resolved) {
+      const { scope, defaulted } = grantScope(entry.scope, resolved.client);
+      b.scope[i] = this.intern(scope);
+      b.scopeDefaulted[i] = defaulted ? 1 : 0;
+    }
+  }
+
+  /** The batch's grants, in refresh-hash order; the other entries are counted, and reported when skipped. */
+  decide(view: LegacyImportView): LegacyGrantBatch {
+    const b = this.batch;
+    const { counts, known } = this;
+    this.decided = true;
+    b.sort();
+    // What the store knows, looked up in its index order.
+    const writtenBy = new Map<number, string>();
+    for (const slot of b.sorted()) {
+      const hash = b.hex(slot);
+      if (slot % 2 === 0 && view.importedBefore(hash)) {
+        known[slot] = IMPORTED_BEFORE;
+        continue;
+      }
+      const seen = view.token(hash);
+      known[slot] = seen === null ? UNKNOWN : seen.before ? HELD_BEFORE : WRITTEN_NOW;
+      if (seen && !seen.before) writtenBy.set(slot, seen.legacyKey);
+    }
+    // Decided in file order: the first entry to bring a token keeps it.
+    /** Run of equal digests in the batch → the entry that claimed it. */
+    const claims = new Map<number, number>();
+    const claimant = (slot: number): string | undefined => {
+      const group = b.groupOf(slot);
+      const entry = group === -1 ? undefined : claims.get(group);
+      return entry === undefined ? undefined : b.userId(entry);
+    };
+    const claim = (slot: number, entry: number) => {
+      const group = b.groupOf(slot);
+      if (group !== -1) claims.set(group, entry);
+    };
+    let grants = 0;
+    for (let i = 0; i < b.size; i++) {
+      this.outcome[i] = 0;
+      const refresh = 2 * i;
+      const access = refresh + 1;
+      if (known[refresh] === IMPORTED_BEFORE) {
+        counts.alreadyImported++;
+        continue;
+      }
+      if (b.sameDigest(refresh, access)) {
+        this.skip(i, 'access_token and refresh_token are the same string');
+        continue;
+      }
+      const twin = claimant(refresh) ?? writtenBy.get(refresh);
+      if (twin !== undefined) {
+        this.skip(i, `its refresh_token is also in ${tokenKey(twin)}, which is imported instead`);
+        continue;
+      }
+      if (known[refresh] === HELD_BEFORE) {
+        this.skip(i, 'its refresh_token is already a token ma-auth knows (not from a migration)');
+        continue;
+      }
+      const resolved = this.resolution(i);
+      if ('skipped' in resolved) {
+        this.skip(i, resolved.skipped);
+        continue;
+      }
+      if (b.scopeDefaulted[i]) counts.scopeDefaulted++;
+      claim(refresh, i);
+      this.outcome[i] = 1;
+      if (!b.live[i]) {
+        counts.accessTokensExpired++;
+      } else if (claimant(access) !== undefined || known[access] !== UNKNOWN) {
+        this.skipped.push({
+          key: tokenKey(b.userId(i)),
+          reason: 'access_token seen before: only the refresh token is imported',
+        });
+      } else {
+        if ((b.expiresAt[i] as number) > this.accessCap) counts.accessTokensCapped++;
+        claim(access, i);
+        counts.accessTokens++;
+        this.outcome[i] = 2;
+      }
+      if (b.testUser[i]) counts.fromTestUser++;
+      else counts.fromOtherUsers++;
+      counts.imported++;
+      grants++;
+    }
+    return { size: grants, writes: this.writes() };
+  }
+
+  private get accessCap(): number {
+    return this.input.now + this.input.accessTokenTtl * 1000;
+  }
+
+  /** The batch's grants in refresh-hash order, each built as the store asks for it. */
+  private *writes(): Generator<LegacyGrantWrite> {
+    const b = this.batch;
+    const { input } = this;
+    for (const slot of b.sorted()) {
+      if (slot % 2 === 1) continue;
+      const i = slot / 2;
+      const outcome = this.outcome[i];
+      if (!outcome) continue;
+      const resolved = this.resolution(i) as { client: NewClient };
+      const scope = b.scope[i] as string;
+      const tokens: NewToken[] = [
+        {
+          hash: b.hex(slot),
+          kind: 'refresh',
+          scope,
+          generation: 0,
+          expiresAt: input.now + input.refreshIdleTtl * 1000,
+        },
+      ];
+      if (outcome === 2) {
+        const expiresAt = Math.min(b.expiresAt[i] as number, this.accessCap);
+        tokens.push({ hash: b.hex(slot + 1), kind: 'access', scope, generation: 0, expiresAt });
+      }
+      yield {
+        refreshHash: tokens[0]!.hash,
+        legacyKey: b.userId(i),
+        grant: { clientId: resolved.client.id, ownerId: input.ownerId, scope, origin: 'migrated' },
+        tokens,
+      };
+    }
+  }
+
+  private resolve(clientId: string, entry: number): ClientResolution {
+    let index = this.clientIndex.get(clientId);
+    if (index === undefined) {
+      const resolved = resolveClient(clientId, this.input);
+      if (this.clients.length >= TABLE_LIMIT) {
+        this.batch.client[entry] = -1;
+        this.clientOverflow.set(entry, resolved);
+        return resolved;
+      }
+      index = this.clients.push(resolved) - 1;
+      this.clientIndex.set(clientId, index);
+    }
+    this.batch.client[entry] = index;
+    return this.clients[index] as ClientResolution;
+  }
+
+  private resolution(entry: number): ClientResolution {
+    const index = this.batch.client[entry] as number;
+    return (index === -1 ? this.clientOverflow.get(entry) : this.clients[index]) as ClientResolution;
+  }
+
+  private intern(scope: string): string {
+    const interned = this.scopes.get(scope);
+    if (interned !== undefined) return interned;
+    if (this.scopes.size < TABLE_LIMIT) this.scopes.set(scope, scope);
+    return scope;
+  }
+
+  private clearBatch(): void {
+    this.batch.clear();
+    this.clientOverflow.clear();
+    this.decided = false;
+  }
+
+  private skip(entry: number, reason: string): void {
+    this.counts.skipped++;
+    this.skipped.push({ key: tokenKey(this.batch.userId(entry)), reason });
+  }
 }
 
 function resolveClient(clientId: string, input: TokenPlanInput): { client: NewClient } | { skipped: string } {
@@ -183,23 +310,4 @@ function grantScope(
   const known = (legacy ?? []).filter((s) => client.scopes.includes(s));
   if (known.length) return { scope: known.join(' '), defaulted: false };
   return { scope: client.scopes.join(' '), defaulted: true };
-}
-
-/**
- * Grant ids as randomId() makes them (128 bits, base64url), drawn from one
- * buffer per 256 grants: a call to the CSPRNG per grant is a fifth of the
- * planning time of a 100,000-entry dump.
- */
-function grantIds(): () => string {
-  const ID_BYTES = 16;
-  let pool = Buffer.alloc(0);
-  let offset = 0;
-  return () => {
-    if (offset >= pool.length) {
-      pool = randomBytes(ID_BYTES * 256);
-      offset = 0;
-    }
-    offset += ID_BYTES;
-    return pool.subarray(offset - ID_BYTES, offset).toString('base64url');
-  };
 }

@@ -1,12 +1,12 @@
 /**
  * Importing the legacy server's in-memory state (`ma-auth migrate`, DESIGN.md
- * "Flows → migrate"). The ops layer decides what to write; the store writes it
- * in one transaction and remembers what came from the legacy server, so a
- * re-run never imports an entry twice — not even one whose grant has since
- * been revoked, swept or removed with its client.
+ * "Flows → migrate"). The ops layer decides what to write, entry by entry, as
+ * the store writes it in one transaction; the store remembers what came from
+ * the legacy server, so a re-run never imports an entry twice — not even one
+ * whose grant has since been revoked, swept or removed with its client.
  */
 
-import type { NewClient } from '../types.js';
+import type { ClientRecord, NewClient } from '../types.js';
 import type { NewGrant, NewToken } from './grants.js';
 import type { ClientPatch } from './maintenance.js';
 
@@ -19,31 +19,48 @@ export interface LegacyImportMark {
   readonly importedAt: number;
 }
 
-/** What a planned import needs to know before it decides anything. */
-export interface LegacyStateQuery {
-  /** Legacy client ids. */
-  readonly clientIds: readonly string[];
-  /** SHA-256 (hex) of legacy refresh tokens. */
-  readonly refreshHashes: readonly string[];
-  /** SHA-256 (hex) of every token about to be written, refresh and access. */
-  readonly tokenHashes: readonly string[];
+/**
+ * What the import sees of the store while it runs, under the write lock: the
+ * store as it was, plus the batches this import has written so far (so a token
+ * two entries share is caught by the second, with nothing held in memory).
+ */
+export interface LegacyImportView {
+  /** The clients as they are now. */
+  clients(): readonly ClientRecord[];
+  /** Whether, and when, a legacy client was imported by an earlier run. */
+  clientMark(legacyId: string): LegacyImportMark | null;
+  /** Whether a legacy refresh token (by its hash) was imported by an earlier run. */
+  importedBefore(refreshHash: string): boolean;
+  /**
+   * The token the store holds under this hash, if any. Asked in hash order, a
+   * batch of lookups reads the index page after page instead of at random.
+   */
+  token(hash: string): TokenSighting | null;
 }
 
-export interface LegacyState {
-  readonly clients: ReadonlyMap<string, LegacyImportMark>;
-  readonly refreshTokens: ReadonlyMap<string, LegacyImportMark>;
-  /** The token hashes the store already holds (as any token). */
-  readonly existingTokens: ReadonlySet<string>;
-}
+/** A token the store held before this import began, or one this import wrote for the entry `legacyKey`. */
+export type TokenSighting =
+  | { readonly before: true }
+  | { readonly before: false; readonly legacyKey: string };
 
 export type LegacyClientWrite =
   | { readonly legacyId: string; readonly create: NewClient }
   | { readonly legacyId: string; readonly update: { readonly id: string; readonly patch: ClientPatch } };
 
+/** Grants to write together, in refresh-hash order: the store draws their ids sorted to match. */
+export interface LegacyGrantBatch {
+  readonly size: number;
+  /** Yields `size` writes; each may be built as it is asked for. */
+  readonly writes: Iterable<LegacyGrantWrite>;
+}
+
 export interface LegacyGrantWrite {
   /** SHA-256 of the legacy refresh token: the item's identity. */
   readonly refreshHash: string;
-  readonly grant: NewGrant;
+  /** The legacy entry's key (its user id), named when a later entry repeats one of its tokens. */
+  readonly legacyKey: string;
+  /** The store draws the id (randomId()), so that a batch's ids are in the batch's order. */
+  readonly grant: Omit<NewGrant, 'id'>;
   readonly tokens: readonly NewToken[];
 }
 
@@ -59,24 +76,30 @@ export interface MigrationRecord {
 
 export interface LegacyImport {
   readonly now: number;
-  readonly clients: readonly LegacyClientWrite[];
-  readonly grants: readonly LegacyGrantWrite[];
-  /** Detail of the `migrated` audit event (counts, file digests; never a secret). */
-  readonly audit: Readonly<Record<string, unknown>>;
-  /** Called after each grant is written; throwing aborts the whole import (nothing is kept). */
-  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Everything is done, then rolled back: a dry run reports what the import does, and keeps nothing. */
+  readonly dryRun: boolean;
+  /** The client writes, decided under the write lock. */
+  clients(view: LegacyImportView): readonly LegacyClientWrite[];
+  /**
+   * The grants, decided a batch at a time while they are written: each batch
+   * is written before the next is asked for, so the view sees it. Throwing
+   * aborts the whole import (nothing is kept).
+   */
+  grants(view: LegacyImportView): Iterable<LegacyGrantBatch>;
+  /** Detail of the `migrated` audit event (counts, file digests; never a secret), asked for after the grants. */
+  audit(): Readonly<Record<string, unknown>>;
 }
 
 export interface LegacyImportResult {
-  /** False when there was nothing to write and a migration was already recorded: the store is untouched. */
+  /**
+   * Whether the store changed (in a dry run: would have). False when there was
+   * nothing to write and a migration was already recorded: the store is untouched.
+   */
+  readonly changed: boolean;
+  /** Whether the import was committed: never in a dry run. */
   readonly written: boolean;
   readonly clients: number;
   readonly grants: number;
-  /**
-   * Items skipped because they were imported (or their token appeared) between
-   * planning and writing — a concurrent `ma-auth migrate`. Normally 0.
-   */
-  readonly raced: number;
   readonly record: MigrationRecord | null;
 }
 

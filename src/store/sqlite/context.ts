@@ -8,8 +8,11 @@ import type { DataKey } from '../../keys/data-key.js';
 
 export interface SqliteContext {
   readonly db: DatabaseSync;
-  /** Runs `fn` in BEGIN IMMEDIATE … COMMIT, durable when it returns (synchronous=FULL, or the listener's WAL flush). */
-  write<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in BEGIN IMMEDIATE … COMMIT, durable when it returns (synchronous=FULL, or the listener's WAL flush).
+   * With `keep`, a result it refuses is rolled back instead (not inside a group-commit batch).
+   */
+  write<T>(fn: () => T, keep?: (result: T) => boolean): T;
   /** The data key, or StoreError `key_required`. */
   requireKey(): DataKey;
 }

@@ -77,12 +77,15 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
   }
 }
 
-/** Runs `fn` in a write transaction (BEGIN IMMEDIATE … COMMIT); rolls back if it throws. */
-export function writeTransaction<T>(db: DatabaseSync, fn: () => T): T {
+/**
+ * Runs `fn` in a write transaction (BEGIN IMMEDIATE … COMMIT); rolls back if it
+ * throws, or if `keep` says its result is not to be kept (a dry run).
+ */
+export function writeTransaction<T>(db: DatabaseSync, fn: () => T, keep?: (result: T) => boolean): T {
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = fn();
-    db.exec('COMMIT');
+    db.exec(keep === undefined || keep(result) ? 'COMMIT' : 'ROLLBACK');
     return result;
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');

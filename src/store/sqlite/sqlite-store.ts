@@ -22,7 +22,6 @@ import type {
   GrantListFilter,
   KeyBinding,
   LegacyImport,
-  LegacyStateQuery,
   NewAuditEvent,
   NewClient,
   NewDeviceAuthorization,
@@ -100,7 +99,11 @@ export class SqliteStore implements Store {
     this.ctx = {
       db,
       // Inside a group-commit batch a nested write is part of the batch's transaction.
-      write: (fn) => (this.committer.inBatch ? fn() : this.write(fn)),
+      write: (fn, keep) => {
+        if (!this.committer.inBatch) return this.write(fn, keep);
+        if (keep) throw new Error('a write that may roll back cannot join a group-commit batch');
+        return fn();
+      },
       requireKey: () => this.requireKey(),
     };
   }
@@ -161,13 +164,17 @@ export class SqliteStore implements Store {
     ).run(name, value);
   }
 
-  private write<T>(fn: () => T): T {
+  private write<T>(fn: () => T, keep?: (result: T) => boolean): T {
     const started = this.commitObserver ? performance.now() : 0;
     try {
-      const result = writeTransaction(this.db, () => {
-        this.assertStillBound();
-        return fn();
-      });
+      const result = writeTransaction(
+        this.db,
+        () => {
+          this.assertStillBound();
+          return fn();
+        },
+        keep,
+      );
       this.walSync?.flushSync();
       this.commitObserver?.((performance.now() - started) / 1000);
       return result;
@@ -360,12 +367,12 @@ export class SqliteStore implements Store {
   }
 
   // ── legacy import ──
-  async legacyState(query: LegacyStateQuery) {
-    return legacy.legacyState(this.ctx, query);
-  }
   async importLegacy(input: LegacyImport) {
-    this.clientCache.clear();
-    return legacy.importLegacy(this.ctx, input);
+    try {
+      return await legacy.importLegacy(this.ctx, input);
+    } finally {
+      this.clientCache.clear(); // it may have added or changed clients
+    }
   }
   async legacyStatus() {
     return legacy.legacyStatus(this.ctx);

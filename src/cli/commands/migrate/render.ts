@@ -60,11 +60,6 @@ export function renderReport(
       lines.push(`  scope          ${n(t.scopeDefaulted)} named no known scope: given the client's scopes`);
     }
   }
-  if (r.result?.raced) {
-    lines.push(
-      `  concurrently  ${n(r.result.raced)} imported by another ma-auth migrate meanwhile, left as they were`,
-    );
-  }
   if (t.alreadyImported) lines.push(`  unchanged      ${n(t.alreadyImported)} migrated before`);
   if (t.skipped) lines.push(`  skipped        ${n(t.skipped)} (below)`);
   if (r.malformed.length) lines.push(`  malformed      ${n(r.malformed.length)} (below)`);
