@@ -63,3 +63,27 @@ describe("the listener store's checkpoints", () => {
     await store.close();
   });
 });
+
+describe('a listener store left open', () => {
+  it('does not keep the process alive', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { pathToFileURL } = await import('node:url');
+    const dist = (p: string) => JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', p)).href);
+    const dir = await mkdtemp(join(tmpdir(), 'ma-auth-ckpt-'));
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { SqliteStore } = await import(${dist('store/sqlite/sqlite-store.js')});
+         const { generateDataKey } = await import(${dist('keys/data-key.js')});
+         const store = await SqliteStore.open({ file: ${JSON.stringify(join(dir, 'ma-auth.db'))}, key: generateDataKey(), create: true, listener: true });
+         await store.initialise({ owner: { id: 'o', name: 'o' }, clients: [], now: 1 });
+         console.log('opened');`,
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(r.stdout).toContain('opened');
+    expect(r.status).toBe(0); // null (killed by the timeout) if something kept it alive
+  });
+});

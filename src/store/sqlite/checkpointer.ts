@@ -52,7 +52,6 @@ export class Checkpointer {
 
   constructor(databaseFile: string) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: databaseFile } });
-    this.worker.unref();
     this.worker.on('message', (reply: { ok: boolean }) => {
       this.busy = false;
       if (reply.ok) this.completed++;
@@ -62,6 +61,9 @@ export class Checkpointer {
     this.worker.on('error', () => {
       this.closed = true;
     });
+    // It must not keep a process alive — a store left open would hang its exit.
+    // After the listeners: attaching a 'message' listener refs the worker again.
+    this.worker.unref();
   }
 
   /** After a commit: the WAL grew. */
