@@ -10,15 +10,16 @@
  * since the last one. The listener's own autocheckpoint stays on, at a higher
  * threshold, as a bound on the WAL should this thread ever fall behind.
  *
- * The worker is a few lines of CommonJS evaluated in place, so it needs no
- * file of its own next to the compiled store (and none in tests, which run
- * the TypeScript sources).
+ * The worker is a few lines evaluated in place, so it needs no file of its
+ * own next to the compiled store (and none in tests, which run the TypeScript
+ * sources). They load modules with `process.getBuiltinModule`, which works
+ * whether Node evaluates them as CommonJS or as an ES module.
  */
 import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { DatabaseSync } = require('node:sqlite');
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
+const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
 const db = new DatabaseSync(workerData.file, { timeout: 0 });
 db.exec('PRAGMA wal_autocheckpoint = 0');
 parentPort.on('message', (message) => {
