@@ -1,5 +1,5 @@
 /** Audit events the protocol records. Details are sealed by the store (they may hold addresses). */
-import type { AuditSeverity } from '../store/types.js';
+import type { AuditSeverity, NewAuditEvent } from '../store/types.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
 
 export type AuditKind =
@@ -20,18 +20,22 @@ export type AuditKind =
   | 'client_redirect_uris_changed'
   | 'client_removed';
 
-export async function audit(
-  deps: Pick<OAuthDeps, 'store' | 'now'>,
-  event: {
-    kind: AuditKind;
-    severity: AuditSeverity;
-    clientId?: string | null;
-    grantId?: string | null;
-    meta?: RequestMeta | null;
-    detail?: Record<string, unknown>;
-  },
-): Promise<void> {
-  await deps.store.appendAudit({
+export interface AuditInput {
+  kind: AuditKind;
+  severity: AuditSeverity;
+  clientId?: string | null;
+  grantId?: string | null;
+  meta?: RequestMeta | null;
+  detail?: Record<string, unknown>;
+}
+
+export async function audit(deps: Pick<OAuthDeps, 'store' | 'now'>, event: AuditInput): Promise<void> {
+  await deps.store.appendAudit(auditEvent(deps, event));
+}
+
+/** The stored form of an event, for a store call that writes it in its own transaction. */
+export function auditEvent(deps: Pick<OAuthDeps, 'now'>, event: AuditInput): NewAuditEvent {
+  return {
     at: deps.now(),
     kind: event.kind,
     severity: event.severity,
@@ -41,5 +45,5 @@ export async function audit(
       ...event.detail,
       ...(event.meta ? { address: event.meta.address, userAgent: event.meta.userAgent } : {}),
     },
-  });
+  };
 }

@@ -13,7 +13,7 @@ import { constantEquals } from '../crypto/constant-equals.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { randomToken } from '../crypto/random-token.js';
 import type { PendingRequestRecord } from '../store/types.js';
-import { audit } from './audit.js';
+import { audit, auditEvent } from './audit.js';
 import { AuthorizationPageError } from './authorize-errors.js';
 import { CLI_CLIENT_ID } from './builtin-clients.js';
 import { type ConsentView, consentView } from './consent-view.js';
@@ -126,6 +126,14 @@ async function approve(
     pairingClientId: CLI_CLIENT_ID,
     maxFailedAttempts: MAX_PAIRING_ATTEMPTS_PER_REQUEST,
     code: { hash: sha256Hex(code), expiresAt: now + AUTHORIZATION_CODE_TTL_S * 1000 },
+    linkedAudit: (deviceAuthorizationId) =>
+      auditEvent(deps, {
+        kind: 'linked',
+        severity: 'info',
+        clientId: request.clientId,
+        meta,
+        detail: { scope: request.scope, deviceAuthorizationId },
+      }),
   });
   switch (result.outcome) {
     case 'not_found':
@@ -137,13 +145,6 @@ async function approve(
     case 'wrong_code':
       return wrongCode(request, result.failedAttempts, deps, meta, retry);
     case 'linked':
-      await audit(deps, {
-        kind: 'linked',
-        severity: 'info',
-        clientId: request.clientId,
-        meta,
-        detail: { scope: request.scope, deviceAuthorizationId: result.deviceAuthorizationId },
-      });
       emit(deps, { kind: 'pairing_attempt', outcome: 'ok' });
       emit(deps, { kind: 'authorization', outcome: 'approved' });
       return redirect(result.request, { code });

@@ -71,7 +71,10 @@ describe('consent with a pairing code', () => {
     );
     expect(device).toMatchObject({ status: 'approved', ownerId: 'owner-1', linkedClientId: ALEXA_ID });
     expect(device?.decidedAt).toBe(fx.now());
-    expect((await fx.store.listAudit({ kinds: ['linked'] })).length).toBe(1);
+    const [linked, ...more] = await fx.store.listAudit({ kinds: ['linked'] });
+    expect(more).toEqual([]);
+    // Written in the approval's own transaction, with the pairing it used.
+    expect(linked).toMatchObject({ clientId: ALEXA_ID, detail: { deviceAuthorizationId: device?.id } });
   });
 
   it('consumes the request: the same form cannot approve twice', async () => {

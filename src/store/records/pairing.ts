@@ -2,6 +2,7 @@
  * Pairing state: device authorizations (RFC 8628), pending authorization
  * requests waiting on the consent page, and failed-attempt counters.
  */
+import type { NewAuditEvent } from '../types.js';
 import type { NewGrant, NewToken } from './grants.js';
 
 /** Who asked, as the listener saw it. Personal data: sealed at rest. */
@@ -107,6 +108,11 @@ export interface ApprovePairingInput {
   readonly maxFailedAttempts: number;
   /** The code to issue on success; its client, redirect URI, scope and PKCE come from the request. */
   readonly code: { readonly hash: string; readonly expiresAt: number };
+  /**
+   * The audit event of a successful link, written in the same transaction
+   * (one commit for the approval and its record, not two in a row).
+   */
+  readonly linkedAudit?: (deviceAuthorizationId: string) => NewAuditEvent;
 }
 
 export type ApprovePairingResult =

@@ -1,4 +1,5 @@
 /** Pending authorization requests (the consent page) and their approval with a pairing code. */
+
 import { openText, seal } from '../../crypto/aead.js';
 import type { DataKey } from '../../keys/data-key.js';
 import type {
@@ -7,6 +8,7 @@ import type {
   NewPendingRequest,
   PendingRequestRecord,
 } from '../records/pairing.js';
+import { appendAudit } from './audit.js';
 import { one, type Row, run, type SqliteContext } from './context.js';
 import { openMeta, sealMeta } from './meta-seal.js';
 import { nullable } from './rows.js';
@@ -103,6 +105,7 @@ export function approvePendingRequest(ctx: SqliteContext, input: ApprovePairingI
       input.now,
       input.code.expiresAt,
     );
+    if (input.linkedAudit) appendAudit(ctx, input.linkedAudit(device.id as string));
     return { outcome: 'linked', request, deviceAuthorizationId: device.id as string };
   });
 }
