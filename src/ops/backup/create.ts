@@ -14,7 +14,7 @@ import { type DataKey, encodeKey } from '../../keys/data-key.js';
 import { SEALED } from '../../store/sqlite/sealed-fields.js';
 import { openSnapshot, type StoreFacts, snapshotStore, storeFacts } from '../../store/sqlite/snapshot.js';
 import { KEY_CHECK_TEXT } from '../../store/sqlite/sqlite-store.js';
-import { ChunkSealer, writeAll } from '../backup-format/chunks.js';
+import { ChunkSealer, IO_BYTES, writeAll } from '../backup-format/chunks.js';
 import { BackupError } from '../backup-format/errors.js';
 import {
   dataKeyFileKey,
@@ -72,8 +72,6 @@ export class BackupInterrupted extends Error {
   override readonly name = 'BackupInterrupted';
 }
 
-const READ_BYTES = 256 * 1024;
-
 export async function createBackup(input: CreateBackupInput): Promise<BackupSummary> {
   if (input.seal.kind === 'passphrase' && input.seal.passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new BackupError(
@@ -123,10 +121,10 @@ export async function createBackup(input: CreateBackupInput): Promise<BackupSumm
       await sealer.push(manifest);
       const source = await open(snapshot, 'r');
       try {
-        const buffer = Buffer.alloc(READ_BYTES);
+        const buffer = Buffer.alloc(IO_BYTES);
         for (let position = 0; position < snapshotBytes; ) {
           checkInterrupted(input);
-          const { bytesRead } = await source.read(buffer, 0, READ_BYTES, position);
+          const { bytesRead } = await source.read(buffer, 0, IO_BYTES, position);
           if (bytesRead === 0) break;
           await sealer.push(buffer.subarray(0, bytesRead));
           position += bytesRead;

@@ -93,6 +93,7 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
         },
         onProgress: (done, total) => input.onProgress?.('decrypt', done, total),
       });
+      await payload.finish();
       await out.sync();
     } finally {
       await out.close();
