@@ -4,7 +4,8 @@
  * 1. prepare — beside the store, on the decrypted snapshot: migrate an older
  *    schema, re-seal every sealed field under the CURRENT data key (in one
  *    transaction), expire what hangs on keyed hashes that cannot be
- *    recomputed (reseal.ts); count what the store holds now and what it will.
+ *    recomputed (reseal.ts), rebuild every index from the rows; count what
+ *    the store holds now and what it will.
  * 2. commit — back up the current store (sealed with the data key) as
  *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it; then
  *    swap the content in ONE transaction on the live file (replace.ts), which
@@ -22,10 +23,11 @@ import { StoreError } from '../../store/errors.js';
 import { migrate, openDatabase, schemaVersion, writeTransaction } from '../../store/sqlite/database.js';
 import { replaceContents } from '../../store/sqlite/replace.js';
 import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
-import { openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
+import { openSnapshot, rebuildIndexes, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { type BackupSummary, createBackup, type OnProgress } from '../backup/create.js';
 import { currentSecret, type OpenedBackup } from '../backup/open.js';
+import { BackupError } from '../backup-format/errors.js';
 import { crashPoint } from '../crash-point.js';
 import { promoteSecret, stageSecret } from './secret-file.js';
 
@@ -74,6 +76,20 @@ export async function prepareRestore(input: {
         onBatch: () => crashPoint('restore:reseal'),
       }),
     );
+    // The swap copies index b-trees as they are (replace.ts). Build them here
+    // from the rows, which openBackup checked — it left the indexes unchecked
+    // (rebuildsIndexes) because none of their content is kept.
+    input.onProgress?.('indexes', 0, 1);
+    try {
+      rebuildIndexes(db, 'the snapshot');
+    } catch (err) {
+      throw new BackupError(
+        'bad_snapshot',
+        `${backup.file}: the store inside is not usable (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+    crashPoint('restore:indexes');
     const incoming = storeFacts(db, input.now);
     const secret = backup.manifest.musicAssistantSecret;
     return {

@@ -59,6 +59,8 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       workDir: deps.paths.dataDir,
       now: deps.now(),
       onProgress: progress.onProgress,
+      // prepareRestore rebuilds every index from the rows before the swap.
+      rebuildsIndexes: true,
     });
     const prepared = await prepareRestore({
       backup: opened,
