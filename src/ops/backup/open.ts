@@ -70,6 +70,8 @@ export interface OpenedBackup extends BackupInfo {
   /** The data key that sealed the snapshot's fields. */
   readonly snapshotKey: DataKey;
   readonly facts: StoreFacts;
+  /** The `now` that `facts` were counted at (active grants depend on it). */
+  readonly countedAt: number;
   discard(): Promise<void>;
 }
 
@@ -108,7 +110,17 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
     const manifest = payload.manifest();
     const snapshotKey = snapshotKeyFor(header, manifest, input);
     const facts = verifySnapshot(snapshotFile, header, snapshotKey, input);
-    return { file: input.file, bytes: size, header, manifest, snapshotFile, snapshotKey, facts, discard };
+    return {
+      file: input.file,
+      bytes: size,
+      header,
+      manifest,
+      snapshotFile,
+      snapshotKey,
+      facts,
+      countedAt: input.now,
+      discard,
+    };
   } catch (err) {
     await discard();
     throw err;

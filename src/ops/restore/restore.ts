@@ -90,7 +90,13 @@ export async function prepareRestore(input: {
       );
     }
     crashPoint('restore:indexes');
-    const incoming = storeFacts(db, input.now);
+    // openBackup counted this file already; count again only if migrating or
+    // re-sealing changed what is counted (re-sealing drops attempt counters;
+    // expiring pairings and rebuilding indexes change no count), or at
+    // another `now` (active grants depend on it).
+    const unchanged =
+      migrated === found && reseal.droppedAttemptCounters === 0 && backup.countedAt === input.now;
+    const incoming = unchanged ? backup.facts : storeFacts(db, input.now);
     const secret = backup.manifest.musicAssistantSecret;
     return {
       backup,

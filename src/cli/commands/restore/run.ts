@@ -48,6 +48,8 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       );
     }
     await readBackupInfo(source); // a newer schema or a damaged header is refused before any question
+    // One `now` for verifying and preparing, so prepareRestore can reuse openBackup's counts of the backup.
+    const now = deps.now();
     opened = await openBackup({
       file: source,
       passphrase: () =>
@@ -57,7 +59,7 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
         }),
       currentKey: key,
       workDir: deps.paths.dataDir,
-      now: deps.now(),
+      now,
       onProgress: progress.onProgress,
       // prepareRestore rebuilds every index from the rows before the swap.
       rebuildsIndexes: true,
@@ -67,7 +69,7 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       storeFile: deps.paths.storeFile,
       musicAssistantSecretFile: deps.paths.introspectionSecretFile,
       key,
-      now: deps.now(),
+      now,
       onProgress: progress.onProgress,
     });
     progress.end();
