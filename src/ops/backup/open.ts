@@ -102,8 +102,8 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
         },
         onProgress: (done, total) => input.onProgress?.('decrypt', done, total),
       });
+      // Not fsynced: a temporary file, nothing relies on it after a crash (openSnapshot).
       await payload.finish();
-      await out.sync();
     } finally {
       await out.close();
     }

@@ -135,14 +135,23 @@ export function rebuildIndexes(db: DatabaseSync, file: string): void {
   }
 }
 
-/** Opens a snapshot file (not the live store: no WAL, no migration). */
+/**
+ * Opens a snapshot file (not the live store: no WAL, no migration).
+ *
+ * Without fsync (synchronous = OFF): a snapshot is a temporary file that
+ * nothing relies on after a crash — it is removed by the next run
+ * (ops/backup/temp-files.ts), the live store is untouched until restore's
+ * swap, and the swap's own commit to the live store is what makes restored
+ * content durable. Restore's writes to it (migration, re-seal, REINDEX) would
+ * otherwise sync its rollback journal dozens of times.
+ */
 export function openSnapshot(file: string, options: { readOnly?: boolean } = {}): DatabaseSync {
   try {
     const db = new DatabaseSync(file, {
       readOnly: options.readOnly ?? false,
       enableForeignKeyConstraints: true,
     });
-    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA synchronous = OFF');
     return db;
   } catch (err) {
     throw translate(err, file);
