@@ -25,7 +25,7 @@ import { replaceContents } from '../../store/sqlite/replace.js';
 import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
 import { openSnapshot, rebuildIndexes, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
-import { type BackupSummary, createBackup, type OnProgress } from '../backup/create.js';
+import { createBackup, type OnProgress, type UncountedBackupSummary } from '../backup/create.js';
 import { currentSecret, type OpenedBackup } from '../backup/open.js';
 import { BackupError } from '../backup-format/errors.js';
 import { crashPoint } from '../crash-point.js';
@@ -114,7 +114,7 @@ export async function prepareRestore(input: {
 
 export interface RestoreResult {
   /** The backup of the store as it was before, for `restore --rollback`; null if there was no store. */
-  readonly previous: BackupSummary | null;
+  readonly previous: UncountedBackupSummary | null;
 }
 
 export async function commitRestore(
@@ -127,6 +127,7 @@ export async function commitRestore(
     prepared.current.keyId === null
       ? null
       : await createBackup({
+          count: false,
           storeFile: paths.storeFile,
           key: input.key,
           target: await freeName(paths.backupDir, 'pre-restore', input.now),
