@@ -37,6 +37,20 @@ export function chunkNonce(index: number, last: boolean): Buffer {
  */
 export const IO_BYTES = 1024 * 1024;
 
+/**
+ * Frees a chunk-sized buffer now rather than at a later garbage collection.
+ * V8 collects memory held outside its heap only once tens of MiB of it pile
+ * up, so the 64 KiB that every chunk's cipher output allocates made the
+ * process ~40 MiB larger when sealing or opening a large store. Detaching
+ * (ES2024 `ArrayBuffer.prototype.transfer`) frees it at once — only for a
+ * buffer that owns its whole ArrayBuffer, as cipher output does, and only
+ * once its bytes have been copied out.
+ */
+function release(buffer: Buffer): void {
+  const backing = buffer.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (buffer.byteOffset === 0 && backing.byteLength === buffer.length) backing.transfer?.(0);
+}
+
 /** Writes the body: `push` plaintext as it comes, then `finish`. Holds a chunk and ~1 MiB of output in memory. */
 export class ChunkSealer {
   private readonly buffer: Buffer;
@@ -84,7 +98,9 @@ export class ChunkSealer {
       authTagLength: TAG_BYTES,
     });
     cipher.setAAD(this.aad);
-    this.pending += cipher.update(this.buffer.subarray(0, this.filled)).copy(this.output, this.pending);
+    const body = cipher.update(this.buffer.subarray(0, this.filled));
+    this.pending += body.copy(this.output, this.pending);
+    release(body);
     cipher.final(); // GCM: no further output
     this.pending += cipher.getAuthTag().copy(this.output, this.pending);
     this.index += 1;
@@ -150,6 +166,7 @@ export async function openChunks(options: {
         );
       }
       await options.sink(plaintext);
+      release(plaintext); // the sink copied what it keeps
       options.onProgress?.(first * sealedChunk + to, body);
     }
   }
