@@ -83,11 +83,9 @@ export async function prepareRestore(input: {
     try {
       rebuildIndexes(db, 'the snapshot');
     } catch (err) {
-      throw new BackupError(
-        'bad_snapshot',
-        `${backup.file}: the store inside is not usable (${(err as Error).message})`,
-        { cause: err },
-      );
+      if (!(err instanceof StoreError && err.code === 'corrupt')) throw err;
+      const message = `${backup.file}: the store inside is not usable (${err.message})`;
+      throw new BackupError('bad_snapshot', message, { cause: err });
     }
     crashPoint('restore:indexes');
     // openBackup counted this file already; count again only if migrating or
