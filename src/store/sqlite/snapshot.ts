@@ -19,7 +19,17 @@ export function snapshotStore(storeFile: string, target: string): void {
   }
   const db = openDatabase(storeFile);
   try {
-    db.prepare('VACUUM INTO ?').run(target);
+    // VACUUM INTO writes the copy as durably as this connection's
+    // `synchronous` says, and the copy is a temporary file (see openSnapshot):
+    // no fsync for it. FULL again before closing, which may checkpoint the
+    // live store's WAL — that must stay synced. This connection writes
+    // nothing else to the live store.
+    db.exec('PRAGMA synchronous = OFF');
+    try {
+      db.prepare('VACUUM INTO ?').run(target);
+    } finally {
+      db.exec('PRAGMA synchronous = FULL');
+    }
   } catch (err) {
     throw translate(err, storeFile);
   } finally {
