@@ -55,12 +55,13 @@ export interface OpenBackupInput {
   readonly now: number;
   readonly onProgress?: OnProgress;
   /**
-   * The caller rebuilds every index of the snapshot from its rows before using
-   * it (restore: prepareRestore), so SQLite's check leaves out matching indexes
-   * against tables (snapshot.ts checkIntegrity 'rebuilt'). Otherwise — `backup
-   * --verify`, `init --force` — the full integrity_check.
+   * Rebuild every index of the snapshot from its rows instead of checking
+   * them against the rows (snapshot.ts checkIntegrity 'rebuild'), first,
+   * before anything reads through them: for restore, whose swap copies the
+   * snapshot's indexes as they are. Otherwise — `backup --verify`, `init
+   * --force` — the full integrity_check, and the snapshot is left as it is.
    */
-  readonly rebuildsIndexes?: boolean;
+  readonly rebuildIndexes?: boolean;
 }
 
 export interface OpenedBackup extends BackupInfo {
@@ -193,12 +194,13 @@ function verifySnapshot(
     new BackupError('bad_snapshot', `${input.file}: the store inside is not usable (${what})`, { cause });
   let db: ReturnType<typeof openSnapshot>;
   try {
-    db = openSnapshot(file, { readOnly: true });
+    db = openSnapshot(file, { readOnly: !input.rebuildIndexes });
   } catch (err) {
     throw bad((err as Error).message, err);
   }
   try {
-    checkIntegrity(db, 'the snapshot', input.rebuildsIndexes ? 'rebuilt' : 'check');
+    input.onProgress?.('check', 0, 1);
+    checkIntegrity(db, 'the snapshot', input.rebuildIndexes ? 'rebuild' : 'check');
     const facts = storeFacts(db, input.now);
     if (facts.schemaVersion !== header.schemaVersion) {
       throw bad(`schema ${facts.schemaVersion}, the header says ${header.schemaVersion}`);

@@ -4,8 +4,8 @@
  * 1. prepare — beside the store, on the decrypted snapshot: migrate an older
  *    schema, re-seal every sealed field under the CURRENT data key (in one
  *    transaction), expire what hangs on keyed hashes that cannot be
- *    recomputed (reseal.ts), rebuild every index from the rows; count what
- *    the store holds now and what it will.
+ *    recomputed (reseal.ts); count what the store holds now and what it will.
+ *    (openBackup has rebuilt every index from the rows: the swap copies them.)
  * 2. commit — back up the current store (sealed with the data key) as
  *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it; then
  *    swap the content in ONE transaction on the live file (replace.ts), which
@@ -23,11 +23,10 @@ import { StoreError } from '../../store/errors.js';
 import { migrate, openDatabase, schemaVersion, writeTransaction } from '../../store/sqlite/database.js';
 import { replaceContents } from '../../store/sqlite/replace.js';
 import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
-import { openSnapshot, rebuildIndexes, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
+import { openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { createBackup, type OnProgress, type UncountedBackupSummary } from '../backup/create.js';
 import { currentSecret, type OpenedBackup } from '../backup/open.js';
-import { BackupError } from '../backup-format/errors.js';
 import { crashPoint } from '../crash-point.js';
 import { promoteSecret, stageSecret } from './secret-file.js';
 
@@ -76,22 +75,10 @@ export async function prepareRestore(input: {
         onBatch: () => crashPoint('restore:reseal'),
       }),
     );
-    // The swap copies index b-trees as they are (replace.ts). Build them here
-    // from the rows, which openBackup checked — it left the indexes unchecked
-    // (rebuildsIndexes) because none of their content is kept.
-    input.onProgress?.('indexes', 0, 1);
-    try {
-      rebuildIndexes(db, 'the snapshot');
-    } catch (err) {
-      if (!(err instanceof StoreError && err.code === 'corrupt')) throw err;
-      const message = `${backup.file}: the store inside is not usable (${err.message})`;
-      throw new BackupError('bad_snapshot', message, { cause: err });
-    }
-    crashPoint('restore:indexes');
     // openBackup counted this file already; count again only if migrating or
     // re-sealing changed what is counted (re-sealing drops attempt counters;
-    // expiring pairings and rebuilding indexes change no count), or at
-    // another `now` (active grants depend on it).
+    // expiring pairings changes no count), or at another `now` (active grants
+    // depend on it).
     const unchanged =
       migrated === found && reseal.droppedAttemptCounters === 0 && backup.countedAt === input.now;
     const incoming = unchanged ? backup.facts : storeFacts(db, input.now);

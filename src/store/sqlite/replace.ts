@@ -18,7 +18,7 @@
  * store, and the write lock is held that much less). It copies index entries
  * as they are in the incoming file, and does not test UNIQUE, so the caller
  * must hand over a file whose indexes were rebuilt from its rows (restore:
- * REINDEX in prepareRestore, which does test it).
+ * openBackup's rebuildIndexes — REINDEX, which does test it).
  *
  * The caller also vouches for the incoming file's foreign keys (restore: it
  * passed `foreign_key_check` when verified, and every later write to it ran

@@ -61,8 +61,8 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       workDir: deps.paths.dataDir,
       now,
       onProgress: progress.onProgress,
-      // prepareRestore rebuilds every index from the rows before the swap.
-      rebuildsIndexes: true,
+      // The swap copies the snapshot's indexes (replace.ts): they are rebuilt from the rows.
+      rebuildIndexes: true,
     });
     const prepared = await prepareRestore({
       backup: opened,
