@@ -357,3 +357,113 @@ describe('ma-auth restore: damaged, modified or wrong input is refused, the stor
     expect(names.filter((n) => n.startsWith('pre-restore'))).toEqual([]);
   });
 });
+
+describe('ma-auth restore: indexes are built from the rows, never taken from the file', () => {
+  let install: Install;
+  beforeAll(async () => {
+    install = await freshInstall();
+    await populate(install);
+    // Rows in the WITHOUT ROWID table too (copied row by row, not page by page: replace.ts).
+    const db = new DatabaseSync(install.storeFile);
+    const mark = db.prepare(
+      'INSERT INTO legacy_imports (kind, legacy_id, target, imported_at) VALUES (?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 3; i++) mark.run('refresh_token', `legacy-${i}`, `grant-${i}`, Date.now());
+    db.close();
+  });
+  afterAll(async () => {
+    await removeInstall(install);
+  });
+
+  /**
+   * A data-key backup of a copy of the store altered by `steps`, each on its
+   * own connection (a schema rewritten with writable_schema is read again
+   * only by the next), with SQLite's defensive mode off — what a damaged
+   * store, or a bug, could leave.
+   */
+  async function backupOfAlteredCopy(
+    label: string,
+    ...steps: ((db: DatabaseSync) => void)[]
+  ): Promise<string> {
+    const copy = join(install.home, '..', `${label}.db`);
+    const file = join(install.home, '..', `${label}.backup`);
+    await rm(copy, { force: true });
+    await rm(file, { force: true });
+    const live = new DatabaseSync(install.storeFile);
+    live.prepare('VACUUM INTO ?').run(copy);
+    live.close();
+    for (const step of steps) {
+      const db = new DatabaseSync(copy);
+      db.enableDefensive(false);
+      step(db);
+      db.close();
+    }
+    const { createBackup } = await import('../../src/ops/backup/create.js');
+    await createBackup({
+      storeFile: copy,
+      key: await installKey(install),
+      target: file,
+      seal: { kind: 'data-key' },
+      workDir: join(install.home, '..'),
+      now: Date.now(),
+    });
+    return file;
+  }
+
+  const setIndexSql = (db: DatabaseSync, name: string, sql: string) => {
+    db.exec('PRAGMA writable_schema = ON');
+    db.prepare('UPDATE sqlite_master SET sql = ? WHERE type = ? AND name = ?').run(sql, 'index', name);
+    db.exec('PRAGMA writable_schema = OFF');
+  };
+  const integrity = (file: string) => {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      return (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map(
+        (r) => r.integrity_check,
+      );
+    } finally {
+      db.close();
+    }
+  };
+
+  it('an index out of step with its rows (backup --verify reports it): restored with the index rebuilt', async () => {
+    const key = await installKey(install);
+    const dump = logicalDump(install.storeFile, key);
+    // tokens_expires filled with created_at values, then declared on expires_at again.
+    const original = 'CREATE INDEX tokens_expires ON tokens(expires_at)';
+    const file = await backupOfAlteredCopy(
+      'skewed-index',
+      (db) => setIndexSql(db, 'tokens_expires', 'CREATE INDEX tokens_expires ON tokens(created_at)'),
+      (db) => db.exec('REINDEX tokens_expires'),
+      (db) => setIndexSql(db, 'tokens_expires', original),
+    );
+    const verify = await cli(install, ['backup', '--verify', file]);
+    expect(verify.code).toBe(8);
+    expect(verify.stderr).toMatch(/missing from index tokens_expires/);
+
+    const r = await cli(install, ['restore', file, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(integrity(install.storeFile)).toEqual(['ok']);
+    expect(logicalDump(install.storeFile, key)).toEqual(dump);
+    expect(dump.legacy_imports).toHaveLength(3);
+  });
+
+  it('rows that break a UNIQUE index: refused, the store untouched', async () => {
+    const key = await installKey(install);
+    const dump = logicalDump(install.storeFile, key);
+    const sums = await storeChecksums(install);
+    // Every Alexa grant holds two refresh tokens (one rotation): (grant_id, kind) repeats.
+    const file = await backupOfAlteredCopy('unique-broken', (db) =>
+      setIndexSql(db, 'tokens_grant', 'CREATE UNIQUE INDEX tokens_grant ON tokens(grant_id, kind)'),
+    );
+    const r = await cli(install, ['restore', file, '--yes']);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(
+      /breaks a unique index: UNIQUE constraint failed: tokens\.grant_id, tokens\.kind/,
+    );
+    expect(r.stderr).toContain('Nothing was changed');
+    expect(await storeChecksums(install)).toEqual(sums);
+    expect(logicalDump(install.storeFile, key)).toEqual(dump);
+    expect((await readdir(join(install.home, 'data'))).filter((n) => n.startsWith('.ma-auth'))).toEqual([]);
+  });
+});

@@ -11,7 +11,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { decodeKey } from '../../keys/data-key.js';
-import { writeAll } from './chunks.js';
+import { IO_BYTES, writeAll } from './chunks.js';
 import { BackupError } from './errors.js';
 
 export interface Manifest {
@@ -32,11 +32,17 @@ export function encodeManifest(manifest: Manifest): Buffer {
   return Buffer.concat([length, json]);
 }
 
-/** A chunk sink that parses the manifest, then writes the snapshot to `out`. */
+/**
+ * A chunk sink that parses the manifest, then writes the snapshot to `out`,
+ * ~1 MiB at a time (chunks.ts IO_BYTES); `finish` writes the rest.
+ */
 export class PayloadWriter {
   private head = Buffer.alloc(0);
   private manifestValue: Manifest | null = null;
+  /** Snapshot bytes received (written, or waiting in `pending`). */
   snapshotBytes = 0;
+  private readonly pending = Buffer.alloc(IO_BYTES);
+  private pendingBytes = 0;
 
   constructor(
     private readonly out: FileHandle,
@@ -55,10 +61,26 @@ export class PayloadWriter {
       rest = this.head.subarray(4 + length);
       this.head = Buffer.alloc(0);
     }
-    if (rest.length === 0) return;
-    await writeAll(this.out, rest, this.snapshotBytes);
-    this.snapshotBytes += rest.length;
+    let offset = 0;
+    while (offset < rest.length) {
+      if (this.pendingBytes === this.pending.length) await this.flush();
+      const copied = rest.copy(this.pending, this.pendingBytes, offset);
+      this.pendingBytes += copied;
+      this.snapshotBytes += copied;
+      offset += copied;
+    }
   };
+
+  /** After the last chunk: writes what is still held. */
+  async finish(): Promise<void> {
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const at = this.snapshotBytes - this.pendingBytes;
+    await writeAll(this.out, this.pending.subarray(0, this.pendingBytes), at);
+    this.pendingBytes = 0;
+  }
 
   /** After the last chunk: the manifest, checked against what was written. */
   manifest(): Manifest {

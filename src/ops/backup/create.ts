@@ -11,10 +11,17 @@ import { dirname } from 'node:path';
 import { ensurePrivateDir, fsyncDir } from '../../config/fs-private.js';
 import { open as openSealed } from '../../crypto/aead.js';
 import { type DataKey, encodeKey } from '../../keys/data-key.js';
+import { schemaVersion } from '../../store/sqlite/database.js';
 import { SEALED } from '../../store/sqlite/sealed-fields.js';
-import { openSnapshot, type StoreFacts, snapshotStore, storeFacts } from '../../store/sqlite/snapshot.js';
+import {
+  keyBindingOf,
+  openSnapshot,
+  type StoreFacts,
+  snapshotStore,
+  storeFacts,
+} from '../../store/sqlite/snapshot.js';
 import { KEY_CHECK_TEXT } from '../../store/sqlite/sqlite-store.js';
-import { ChunkSealer, writeAll } from '../backup-format/chunks.js';
+import { ChunkSealer, IO_BYTES, writeAll } from '../backup-format/chunks.js';
 import { BackupError } from '../backup-format/errors.js';
 import {
   dataKeyFileKey,
@@ -56,6 +63,12 @@ export interface CreateBackupInput {
   readonly onProgress?: OnProgress;
   /** Checked between chunks: a Ctrl-C stops the backup and removes what it wrote. */
   readonly interrupted?: () => boolean;
+  /**
+   * Count what the store holds (the summary's `facts`; default true). Restore's
+   * pre-restore backup does not: nothing shows them, and counting active
+   * grants walks every grant's tokens.
+   */
+  readonly count?: boolean;
 }
 
 export interface BackupSummary {
@@ -68,13 +81,18 @@ export interface BackupSummary {
   readonly facts: StoreFacts;
 }
 
+/** A backup made with `count: false`. */
+export type UncountedBackupSummary = Omit<BackupSummary, 'facts'>;
+
 export class BackupInterrupted extends Error {
   override readonly name = 'BackupInterrupted';
 }
 
-const READ_BYTES = 256 * 1024;
-
-export async function createBackup(input: CreateBackupInput): Promise<BackupSummary> {
+export async function createBackup(
+  input: CreateBackupInput & { readonly count: false },
+): Promise<UncountedBackupSummary>;
+export async function createBackup(input: CreateBackupInput): Promise<BackupSummary>;
+export async function createBackup(input: CreateBackupInput): Promise<UncountedBackupSummary> {
   if (input.seal.kind === 'passphrase' && input.seal.passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new BackupError(
       'needs_passphrase',
@@ -99,9 +117,9 @@ export async function createBackup(input: CreateBackupInput): Promise<BackupSumm
     input.onProgress?.('snapshot', 0, 1);
     snapshotStore(input.storeFile, snapshot);
     crashPoint('backup:snapshot');
-    const facts = inspect(snapshot, input.key, input.now);
+    const { version, facts } = inspect(snapshot, input.key, input.now, input.count !== false);
     const createdAt = new Date(input.now).toISOString();
-    const { header, fileKey } = await sealing(input, facts, createdAt);
+    const { header, fileKey } = await sealing(input, version, createdAt);
     crashPoint('backup:key');
     checkInterrupted(input);
 
@@ -123,10 +141,10 @@ export async function createBackup(input: CreateBackupInput): Promise<BackupSumm
       await sealer.push(manifest);
       const source = await open(snapshot, 'r');
       try {
-        const buffer = Buffer.alloc(READ_BYTES);
+        const buffer = Buffer.alloc(IO_BYTES);
         for (let position = 0; position < snapshotBytes; ) {
           checkInterrupted(input);
-          const { bytesRead } = await source.read(buffer, 0, READ_BYTES, position);
+          const { bytesRead } = await source.read(buffer, 0, IO_BYTES, position);
           if (bytesRead === 0) break;
           await sealer.push(buffer.subarray(0, bytesRead));
           position += bytesRead;
@@ -159,7 +177,7 @@ export async function createBackup(input: CreateBackupInput): Promise<BackupSumm
       sealedWith: header.sealedWith,
       keyId: header.keyId,
       schemaVersion: header.schemaVersion,
-      facts,
+      ...(facts ? { facts } : {}),
     };
   } finally {
     await removeDbFiles(snapshot);
@@ -167,23 +185,29 @@ export async function createBackup(input: CreateBackupInput): Promise<BackupSumm
   }
 }
 
-/** The snapshot is the store sealed with `key`, and what is in it. */
-function inspect(snapshot: string, key: DataKey, now: number): StoreFacts {
+/** The snapshot is the store sealed with `key`, its schema version, and (if `count`) what is in it. */
+function inspect(
+  snapshot: string,
+  key: DataKey,
+  now: number,
+  count: boolean,
+): { version: number; facts: StoreFacts | null } {
   const db = openSnapshot(snapshot, { readOnly: true });
   try {
-    const facts = storeFacts(db, now);
-    if (facts.keyId === null) throw new BackupError('bad_snapshot', 'the store is not set up (no key check)');
-    if (facts.keyId !== key.id) {
+    const facts = count ? storeFacts(db, now) : null;
+    const keyId = facts ? facts.keyId : keyBindingOf(db);
+    if (keyId === null) throw new BackupError('bad_snapshot', 'the store is not set up (no key check)');
+    if (keyId !== key.id) {
       throw new BackupError(
         'wrong_key',
-        `the store is sealed with data key ${facts.keyId}, not ${key.id} (a key rotation ran meanwhile?); run the backup again`,
+        `the store is sealed with data key ${keyId}, not ${key.id} (a key rotation ran meanwhile?); run the backup again`,
       );
     }
     const check = db.prepare(`SELECT value FROM meta WHERE name = 'key_check'`).get() as { value: string };
     if (openSealed(key, check.value, SEALED.keyCheck.context).toString('utf8') !== KEY_CHECK_TEXT) {
       throw new BackupError('wrong_key', "the store's key check does not open with the data key");
     }
-    return facts;
+    return { version: facts ? facts.schemaVersion : schemaVersion(db), facts };
   } finally {
     db.close();
   }
@@ -191,7 +215,7 @@ function inspect(snapshot: string, key: DataKey, now: number): StoreFacts {
 
 async function sealing(
   input: CreateBackupInput,
-  facts: StoreFacts,
+  version: number,
   createdAt: string,
 ): Promise<{ header: BackupHeader; fileKey: Buffer }> {
   const common = {
@@ -201,7 +225,7 @@ async function sealing(
     cipher: CIPHER,
     chunkSize: CHUNK_SIZE,
     keyId: input.key.id,
-    schemaVersion: facts.schemaVersion,
+    schemaVersion: version,
   } as const;
   if (input.seal.kind === 'passphrase') {
     const kdf = newScryptKdf();

@@ -54,6 +54,14 @@ export interface OpenBackupInput {
   readonly workDir: string;
   readonly now: number;
   readonly onProgress?: OnProgress;
+  /**
+   * Rebuild every index of the snapshot from its rows instead of checking
+   * them against the rows (snapshot.ts checkIntegrity 'rebuild'), first,
+   * before anything reads through them: for restore, whose swap copies the
+   * snapshot's indexes as they are. Otherwise — `backup --verify`, `init
+   * --force` — the full integrity_check, and the snapshot is left as it is.
+   */
+  readonly rebuildIndexes?: boolean;
 }
 
 export interface OpenedBackup extends BackupInfo {
@@ -63,6 +71,8 @@ export interface OpenedBackup extends BackupInfo {
   /** The data key that sealed the snapshot's fields. */
   readonly snapshotKey: DataKey;
   readonly facts: StoreFacts;
+  /** The `now` that `facts` were counted at (active grants depend on it). */
+  readonly countedAt: number;
   discard(): Promise<void>;
 }
 
@@ -93,14 +103,25 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
         },
         onProgress: (done, total) => input.onProgress?.('decrypt', done, total),
       });
-      await out.sync();
+      // Not fsynced: a temporary file, nothing relies on it after a crash (openSnapshot).
+      await payload.finish();
     } finally {
       await out.close();
     }
     const manifest = payload.manifest();
     const snapshotKey = snapshotKeyFor(header, manifest, input);
     const facts = verifySnapshot(snapshotFile, header, snapshotKey, input);
-    return { file: input.file, bytes: size, header, manifest, snapshotFile, snapshotKey, facts, discard };
+    return {
+      file: input.file,
+      bytes: size,
+      header,
+      manifest,
+      snapshotFile,
+      snapshotKey,
+      facts,
+      countedAt: input.now,
+      discard,
+    };
   } catch (err) {
     await discard();
     throw err;
@@ -173,12 +194,13 @@ function verifySnapshot(
     new BackupError('bad_snapshot', `${input.file}: the store inside is not usable (${what})`, { cause });
   let db: ReturnType<typeof openSnapshot>;
   try {
-    db = openSnapshot(file, { readOnly: true });
+    db = openSnapshot(file, { readOnly: !input.rebuildIndexes });
   } catch (err) {
     throw bad((err as Error).message, err);
   }
   try {
-    checkIntegrity(db, 'the snapshot');
+    input.onProgress?.('check', 0, 1);
+    checkIntegrity(db, 'the snapshot', input.rebuildIndexes ? 'rebuild' : 'check');
     const facts = storeFacts(db, input.now);
     if (facts.schemaVersion !== header.schemaVersion) {
       throw bad(`schema ${facts.schemaVersion}, the header says ${header.schemaVersion}`);

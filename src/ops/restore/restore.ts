@@ -5,6 +5,7 @@
  *    schema, re-seal every sealed field under the CURRENT data key (in one
  *    transaction), expire what hangs on keyed hashes that cannot be
  *    recomputed (reseal.ts); count what the store holds now and what it will.
+ *    (openBackup has rebuilt every index from the rows: the swap copies them.)
  * 2. commit — back up the current store (sealed with the data key) as
  *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it; then
  *    swap the content in ONE transaction on the live file (replace.ts), which
@@ -24,7 +25,7 @@ import { replaceContents } from '../../store/sqlite/replace.js';
 import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
 import { openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
-import { type BackupSummary, createBackup, type OnProgress } from '../backup/create.js';
+import { createBackup, type OnProgress, type UncountedBackupSummary } from '../backup/create.js';
 import { currentSecret, type OpenedBackup } from '../backup/open.js';
 import { crashPoint } from '../crash-point.js';
 import { promoteSecret, stageSecret } from './secret-file.js';
@@ -74,7 +75,13 @@ export async function prepareRestore(input: {
         onBatch: () => crashPoint('restore:reseal'),
       }),
     );
-    const incoming = storeFacts(db, input.now);
+    // openBackup counted this file already; count again only if migrating or
+    // re-sealing changed what is counted (re-sealing drops attempt counters;
+    // expiring pairings changes no count), or at another `now` (active grants
+    // depend on it).
+    const unchanged =
+      migrated === found && reseal.droppedAttemptCounters === 0 && backup.countedAt === input.now;
+    const incoming = unchanged ? backup.facts : storeFacts(db, input.now);
     const secret = backup.manifest.musicAssistantSecret;
     return {
       backup,
@@ -92,7 +99,7 @@ export async function prepareRestore(input: {
 
 export interface RestoreResult {
   /** The backup of the store as it was before, for `restore --rollback`; null if there was no store. */
-  readonly previous: BackupSummary | null;
+  readonly previous: UncountedBackupSummary | null;
 }
 
 export async function commitRestore(
@@ -105,6 +112,7 @@ export async function commitRestore(
     prepared.current.keyId === null
       ? null
       : await createBackup({
+          count: false,
           storeFile: paths.storeFile,
           key: input.key,
           target: await freeName(paths.backupDir, 'pre-restore', input.now),

@@ -48,6 +48,8 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       );
     }
     await readBackupInfo(source); // a newer schema or a damaged header is refused before any question
+    // One `now` for verifying and preparing, so prepareRestore can reuse openBackup's counts of the backup.
+    const now = deps.now();
     opened = await openBackup({
       file: source,
       passphrase: () =>
@@ -57,15 +59,17 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
         }),
       currentKey: key,
       workDir: deps.paths.dataDir,
-      now: deps.now(),
+      now,
       onProgress: progress.onProgress,
+      // The swap copies the snapshot's indexes (replace.ts): they are rebuilt from the rows.
+      rebuildIndexes: true,
     });
     const prepared = await prepareRestore({
       backup: opened,
       storeFile: deps.paths.storeFile,
       musicAssistantSecretFile: deps.paths.introspectionSecretFile,
       key,
-      now: deps.now(),
+      now,
       onProgress: progress.onProgress,
     });
     progress.end();
