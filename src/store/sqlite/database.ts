@@ -56,11 +56,7 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
     // rewritten many times between checkpoints is copied back once, and the
     // token endpoint rewrites the same index pages constantly. The WAL is
     // truncated back to this size after a checkpoint.
-    // The listener checkpoints on a worker thread (checkpointer.ts); its own
-    // autocheckpoint only bounds the WAL should that thread fall behind.
-    db.exec(
-      `PRAGMA wal_autocheckpoint = ${options.listener ? 4 * WAL_CHECKPOINT_PAGES : WAL_CHECKPOINT_PAGES}`,
-    );
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     db.exec(`PRAGMA journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`);
     if (options.listener) {
       db.exec(`PRAGMA cache_size = -${LISTENER_PAGE_CACHE_MIB * 1024}`);

@@ -37,7 +37,6 @@ import type {
 } from '../types.js';
 import * as attempts from './attempts.js';
 import * as audit from './audit.js';
-import { Checkpointer } from './checkpointer.js';
 import * as clients from './clients.js';
 import * as codes from './codes.js';
 import { prepared, type SqliteContext } from './context.js';
@@ -82,18 +81,13 @@ export class SqliteStore implements Store {
     private readonly key: DataKey | null,
     /** The listener's store: its connection runs synchronous=NORMAL and this makes commits durable. */
     private readonly walSync: WalSync | null,
-    /** The listener's store: WAL checkpoints on a worker thread. */
-    private readonly checkpointer: Checkpointer | null = null,
   ) {
     this.clientCache = new ExternalChangeCache(db);
     this.metaCache = new ExternalChangeCache(db);
     this.committer = new GroupCommitter(db, {
       translate: (err) => (err instanceof StoreError ? err : translate(err, file)),
       guard: () => this.assertStillBound(),
-      observe: (_size, ms) => {
-        this.commitObserver?.(ms / 1000);
-        this.checkpointer?.committed();
-      },
+      observe: (_size, ms) => this.commitObserver?.(ms / 1000),
       ...(walSync ? { sync: walSync } : {}),
     });
     this.ctx = {
@@ -117,8 +111,7 @@ export class SqliteStore implements Store {
       migrate(db, options.file);
       const walSync = options.listener ? new WalSync(options.file) : null;
       walSync?.flushIfPresent(); // a migration may just have committed
-      const checkpointer = options.listener ? new Checkpointer(options.file) : null;
-      const store = new SqliteStore(db, options.file, options.key ?? null, walSync, checkpointer);
+      const store = new SqliteStore(db, options.file, options.key ?? null, walSync);
       store.checkKey();
       return store;
     } catch (err) {
@@ -423,22 +416,9 @@ export class SqliteStore implements Store {
     return this.committer.commitStats;
   }
 
-  /** Checkpoints the listener's worker thread completed (tests); null when it has none. */
-  get checkpoints(): number | null {
-    return this.checkpointer?.completed ?? null;
-  }
-
   async close(): Promise<void> {
-    this.closing ??= this.closeOnce();
-    return this.closing;
-  }
-
-  private closing: Promise<void> | null = null;
-
-  private async closeOnce(): Promise<void> {
     if (!this.db.isOpen) return;
     this.committer.drain();
-    await this.checkpointer?.close();
     this.db.close();
     this.walSync?.close();
   }
