@@ -228,7 +228,10 @@ export class GroupCommitter {
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     this.options.observe?.(batch.length, performance.now() - started);
-    if (!this.options.sync) return settle({ batch, outcomes });
+    if (!this.options.sync) {
+      settle({ batch, outcomes });
+      return;
+    }
     // Failed bodies wait too: their errors may rest on what an unflushed batch wrote.
     this.awaitingSync.push({ batch, outcomes });
     this.startFlush();

@@ -38,10 +38,9 @@ export const GRANT_LAST_USED_RESOLUTION_MS = 60_000;
 export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput): RotateRefreshResult {
   return ctx.write(() => {
     const row = one(ctx, TOKEN_WITH_GRANT_SQL, input.presentedHash);
-    const grantRow = row && grantColumns(row);
-    if (!row || row.kind !== 'refresh' || !grantRow || grantRow.client_id !== input.clientId) {
-      return { outcome: 'not_found' };
-    }
+    if (row?.kind !== 'refresh') return { outcome: 'not_found' };
+    const grantRow = grantColumns(row);
+    if (grantRow.client_id !== input.clientId) return { outcome: 'not_found' };
     const presented = tokenFromRow(row);
     const grantId = presented.grantId;
     if (presented.revokedAt !== null || grantRow.revoked_at !== null) return { outcome: 'revoked', grantId };
