@@ -13,32 +13,27 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { DataKey } from '../keys/data-key.js';
 import { CryptoError } from './errors.js';
+import { derivedOnce } from './per-key.js';
 
 const VERSION = 'v1';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
 /**
- * Per data key: one KeyObject — handing raw bytes to createCipheriv re-imports
- * the key on every call, which dominated re-sealing a large store — and the
- * AAD bytes per context (a handful), so sealing or opening a value allocates
- * no more than it must: re-sealing or verifying 100,000 values in one go
- * otherwise grows the process by tens of MiB of garbage between collections.
+ * Per data key (per-key.ts): one KeyObject — handing raw bytes to
+ * createCipheriv re-imports the key on every call, which dominated re-sealing
+ * a large store — and the AAD bytes per context (a handful), so sealing or
+ * opening a value allocates no more than it must: re-sealing or verifying
+ * 100,000 values in one go otherwise grows the process by tens of MiB of
+ * garbage between collections.
  */
 interface KeyState {
   readonly object: KeyObject;
   readonly aads: Map<string, Buffer>;
 }
 
-const keyStates = new WeakMap<DataKey, KeyState>();
-
 function keyState(key: DataKey): KeyState {
-  let state = keyStates.get(key);
-  if (!state) {
-    state = { object: createSecretKey(key.bytes), aads: new Map() };
-    keyStates.set(key, state);
-  }
-  return state;
+  return derivedOnce(key, 'aead', () => ({ object: createSecretKey(key.bytes), aads: new Map() }));
 }
 
 /** `ma-auth/v1|<keyId>|<context>`, built once per key and context. */

@@ -8,6 +8,7 @@
  * - `music-assistant`: the resource server, allowed only to introspect tokens.
  */
 import { hkdf } from '../crypto/hkdf.js';
+import { derivedOnce } from '../crypto/per-key.js';
 import { TOKEN_PREFIXES } from '../crypto/random-token.js';
 import type { DataKey } from '../keys/data-key.js';
 import type { NewClient } from '../store/types.js';
@@ -65,15 +66,14 @@ export function musicAssistantClient(secretHash: string): NewClient {
   };
 }
 
-/** Derived once per data key: the CLI authenticates on every pairing and poll. */
-const cliSecrets = new WeakMap<DataKey, string>();
-
-/** The CLI client's secret: HKDF-SHA256(data key, info "ma-auth/cli-client-secret"). */
+/**
+ * The CLI client's secret: HKDF-SHA256(data key, info "ma-auth/cli-client-secret"),
+ * derived once per key (the CLI authenticates on every pairing and poll).
+ */
 export function cliClientSecret(key: DataKey): string {
-  let secret = cliSecrets.get(key);
-  if (secret === undefined) {
-    secret = TOKEN_PREFIXES.clientSecret + hkdf(key.bytes, 'ma-auth/cli-client-secret').toString('base64url');
-    cliSecrets.set(key, secret);
-  }
-  return secret;
+  return derivedOnce(
+    key,
+    'cli-client-secret',
+    () => TOKEN_PREFIXES.clientSecret + hkdf(key.bytes, 'ma-auth/cli-client-secret').toString('base64url'),
+  );
 }

@@ -6,7 +6,7 @@
  * - synchronous=FULL: with WAL, every COMMIT fsyncs the log before it returns,
  *   which is what makes "durable before it answers" true. The listener's
  *   connection runs NORMAL and fsyncs the log itself before it answers, on
- *   a worker thread (wal-sync.ts).
+ *   libuv's thread pool (wal-sync.ts).
  * - busy timeout: a process that finds the write lock taken waits for it
  *   instead of surfacing SQLITE_BUSY.
  * - foreign keys on; writes start with BEGIN IMMEDIATE, so two writers queue on

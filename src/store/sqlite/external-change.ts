@@ -1,5 +1,5 @@
 /**
- * Caching what only changes rarely (client registrations, the key binding)
+ * Caching what only changes rarely (client registrations, the key binding, the owner)
  * across store calls, safely with other processes writing the same file.
  *
  * `PRAGMA data_version` changes when *another* connection commits, never for
@@ -17,14 +17,14 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { prepared } from './context.js';
 
-export class ExternalChangeCache<V> {
-  private readonly entries = new Map<string, V>();
+export class ExternalChangeCache {
+  private readonly entries = new Map<string, unknown>();
   private version = -1;
   private checkedThisTurn = false;
 
   constructor(private readonly db: DatabaseSync) {}
 
-  get(key: string, load: () => V): V {
+  get<V>(key: string, load: () => V): V {
     if (!this.checkedThisTurn) {
       this.checkedThisTurn = true;
       setImmediate(() => {

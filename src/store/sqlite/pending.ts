@@ -1,5 +1,4 @@
 /** Pending authorization requests (the consent page) and their approval with a pairing code. */
-
 import { openText, seal } from '../../crypto/aead.js';
 import type { DataKey } from '../../keys/data-key.js';
 import type {

@@ -26,15 +26,15 @@ import { all, one, run, type SqliteContext } from './context.js';
 import { insertToken } from './grants.js';
 import { grantColumns, grantFromRow, TOKEN_WITH_GRANT_SQL, tokenFromRow } from './rows.js';
 
+/** How stale a grant's `last_used_at` may be. */
+export const GRANT_LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * The common case — a client presenting the token it was last given — is one
  * read of the token and its grant, two UPDATEs (the token; its retired
  * predecessor, found through the `tokens_live_refresh` index), two INSERTs and
  * the grant's last use (at most once a minute): the token endpoint's whole store cost.
  */
-/** How stale a grant's `last_used_at` may be. */
-export const GRANT_LAST_USED_RESOLUTION_MS = 60_000;
-
 export function rotateRefreshToken(ctx: SqliteContext, input: RotateRefreshInput): RotateRefreshResult {
   return ctx.write(() => {
     const row = one(ctx, TOKEN_WITH_GRANT_SQL, input.presentedHash);

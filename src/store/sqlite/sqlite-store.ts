@@ -17,7 +17,6 @@ import type {
   ApprovePairingInput,
   AuditFilter,
   ClientPatch,
-  ClientRecord,
   ConsumeDeviceInput,
   GrantListFilter,
   KeyBinding,
@@ -70,10 +69,12 @@ export class SqliteStore implements Store {
   private readonly ctx: SqliteContext;
   private readonly committer: GroupCommitter;
   private commitObserver: ((seconds: number) => void) | null = null;
-  /** Read on every token request; cleared by this connection's client writes, and by other processes' commits. */
-  private readonly clientCache: ExternalChangeCache<ClientRecord | null>;
-  /** Meta-derived values: the key binding (read before every call of the key-following store, follow-key.ts), the owner. */
-  private readonly metaCache: ExternalChangeCache<KeyBinding | Owner | null>;
+  /**
+   * Client records (read on every token request), the key binding (before
+   * every call of the key-following store, follow-key.ts) and the owner;
+   * cleared by this connection's writes to them and by other processes' commits.
+   */
+  private readonly cache: ExternalChangeCache;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -82,8 +83,7 @@ export class SqliteStore implements Store {
     /** The listener's store: its connection runs synchronous=NORMAL and this makes commits durable. */
     private readonly walSync: WalSync | null,
   ) {
-    this.clientCache = new ExternalChangeCache(db);
-    this.metaCache = new ExternalChangeCache(db);
+    this.cache = new ExternalChangeCache(db);
     this.committer = new GroupCommitter(db, {
       translate: (err) => (err instanceof StoreError ? err : translate(err, file)),
       guard: () => this.assertStillBound(),
@@ -150,7 +150,7 @@ export class SqliteStore implements Store {
   }
 
   private setMeta(name: string, value: string): void {
-    this.metaCache.clear();
+    this.cache.clear();
     prepared(
       this.db,
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
@@ -200,10 +200,10 @@ export class SqliteStore implements Store {
   }
 
   async keyBinding(): Promise<KeyBinding | null> {
-    return this.metaCache.get('key_check', () => {
+    return this.cache.get('meta:key_check', (): KeyBinding | null => {
       const check = this.meta('key_check');
       return check ? { keyId: sealedKeyId(check) } : null;
-    }) as KeyBinding | null;
+    });
   }
 
   async initialise(setup: { owner: Owner; clients: readonly NewClient[]; now: number }): Promise<void> {
@@ -219,13 +219,13 @@ export class SqliteStore implements Store {
         seal(key, JSON.stringify({ name: setup.owner.name }), SEALED.ownerProfile.context),
       );
       this.setMeta('created_at', String(setup.now));
-      this.clientCache.clear();
+      this.cache.clear();
       for (const client of setup.clients) clients.insertClient(this.ctx, client, setup.now);
     });
   }
 
   async owner(): Promise<Owner | null> {
-    return this.metaCache.get('owner', () => {
+    return this.cache.get('meta:owner', (): Owner | null => {
       const id = this.meta('owner_id');
       const profile = this.meta('owner_profile_sealed');
       if (!id || !profile) return null;
@@ -233,31 +233,31 @@ export class SqliteStore implements Store {
         open(this.requireKey(), profile, SEALED.ownerProfile.context).toString('utf8'),
       );
       return { id, name };
-    }) as Owner | null;
+    });
   }
 
   // ── clients ──
   async getClient(id: string) {
-    return this.clientCache.get(id, () => clients.getClient(this.ctx, id));
+    return this.cache.get(`client:${id}`, () => clients.getClient(this.ctx, id));
   }
   async listClients() {
     return clients.listClients(this.ctx);
   }
   async addClient(client: NewClient, now: number) {
     return this.batch(() => {
-      this.clientCache.clear();
+      this.cache.clear();
       return clients.addClient(this.ctx, client, now);
     });
   }
   async updateClient(id: string, patch: ClientPatch, now: number) {
     return this.batch(() => {
-      this.clientCache.clear();
+      this.cache.clear();
       return clients.updateClient(this.ctx, id, patch, now);
     });
   }
   async removeClient(id: string) {
     return this.batch(() => {
-      this.clientCache.clear();
+      this.cache.clear();
       return clients.removeClient(this.ctx, id);
     });
   }
@@ -364,7 +364,7 @@ export class SqliteStore implements Store {
     try {
       return await legacy.importLegacy(this.ctx, input);
     } finally {
-      this.clientCache.clear(); // it may have added or changed clients
+      this.cache.clear(); // it may have added or changed clients
     }
   }
   async legacyStatus() {
