@@ -81,8 +81,8 @@ if (mode === 'pool') {
      VALUES (?, ?, ?, ?, 'authorization_code', ?, ?)`,
   );
   const token = db.prepare(
-    `INSERT INTO tokens (hash, kind, grant_id, scope, generation, created_at, expires_at)
-     VALUES (?, ?, ?, ?, 0, ?, ?)`,
+    `INSERT INTO tokens (hash, kind, grant_id, scope, generation, seq, created_at, expires_at)
+     VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
   );
   // The store's audit writer, inside this connection's own transaction (its `write` runs the function as is).
   const auditCtx = { db, write: <T>(fn: () => T): T => fn(), requireKey: () => key };
@@ -99,18 +99,20 @@ if (mode === 'pool') {
       const id = ids.subarray(i * 16, i * 16 + 16).toString('base64url');
       grant.run(id, config.alexaClientId, owner.id, scope, now, now);
       token.run(
-        hashes.subarray(i * 64, i * 64 + 32).toString('hex'),
+        hashes.subarray(i * 64, i * 64 + 32), // the store keys a token by its 32-byte hash
         'refresh',
         id,
         scope,
+        1,
         now,
         now + config.refreshIdleTtl * 1000,
       );
       token.run(
-        hashes.subarray(i * 64 + 32, i * 64 + 64).toString('hex'),
+        hashes.subarray(i * 64 + 32, i * 64 + 64),
         'access',
         id,
         scope,
+        2,
         now,
         now + config.accessTokenTtl * 1000,
       );

@@ -111,7 +111,9 @@ describe('durability of concurrent refreshes (group commit)', () => {
     let found = 0;
     for (const { dir, token } of taken) {
       const db = new DatabaseSync(join(dir, 'ma-auth.db'));
-      const row = db.prepare('SELECT kind FROM tokens WHERE hash = ?').get(sha256Hex(token));
+      const row = db
+        .prepare('SELECT kind FROM tokens WHERE hash = ?')
+        .get(Buffer.from(sha256Hex(token), 'hex'));
       db.close();
       if (row) found++;
     }

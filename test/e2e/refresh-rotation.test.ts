@@ -46,7 +46,9 @@ afterAll(async () => {
 
 function grantOf(token: string): string {
   return withDatabase(install, (db) => {
-    const row = db.prepare('SELECT grant_id FROM tokens WHERE hash = ?').get(sha256Hex(token));
+    const row = db
+      .prepare('SELECT grant_id FROM tokens WHERE hash = ?')
+      .get(Buffer.from(sha256Hex(token), 'hex'));
     if (!row) throw new Error('token not in the store');
     return row.grant_id as string;
   });

@@ -254,7 +254,7 @@ describe('ma-auth doctor', () => {
     const db = new DatabaseSync(install.storeFile);
     const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
     const root = (
-      db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'tokens'").get() as {
+      db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'grants'").get() as {
         rootpage: number;
       }
     ).rootpage;

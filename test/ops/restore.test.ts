@@ -183,10 +183,15 @@ describe('ma-auth restore: round trips', () => {
         .all() as { name: string }[]
     ).map((r) => r.name);
     for (const t of v1Tables) {
-      const cols = (db.prepare(`PRAGMA main.table_info("${t}")`).all() as { name: string }[])
-        .map((c) => `"${c.name}"`)
+      const names = (db.prepare(`PRAGMA main.table_info("${t}")`).all() as { name: string }[]).map(
+        (c) => `"${c.name}"`,
+      );
+      const cols = names.join(', ');
+      // Version 1 kept a token's hash as hex text (migration 4 made it 32 bytes).
+      const values = names
+        .map((c) => (t === 'tokens' && c === '"hash"' ? 'lower(hex("hash"))' : c))
         .join(', ');
-      db.exec(`INSERT INTO main."${t}" (${cols}) SELECT ${cols} FROM live."${t}"`);
+      db.exec(`INSERT INTO main."${t}" (${cols}) SELECT ${values} FROM live."${t}"`);
     }
     db.exec('DELETE FROM main.sqlite_sequence');
     db.exec('INSERT INTO main.sqlite_sequence SELECT * FROM live.sqlite_sequence');
@@ -454,7 +459,7 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     const sums = await storeChecksums(install);
     // Every Alexa grant holds two refresh tokens (one rotation): (grant_id, kind) repeats.
     const file = await backupOfAlteredCopy('unique-broken', (db) =>
-      setIndexSql(db, 'tokens_grant', 'CREATE UNIQUE INDEX tokens_grant ON tokens(grant_id, kind)'),
+      setIndexSql(db, 'tokens_expires', 'CREATE UNIQUE INDEX tokens_expires ON tokens(grant_id, kind)'),
     );
     const r = await cli(install, ['restore', file, '--yes']);
     expect(r.code).toBe(8);

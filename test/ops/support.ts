@@ -442,7 +442,7 @@ export function bulkPopulate(install: Install, key: DataKey, grants: number, fro
       `INSERT INTO grants (id, client_id, owner_id, scope, origin, created_at, last_used_at) VALUES (?, ?, ?, ?, 'authorization_code', ?, ?)`,
     );
     const tok = db.prepare(
-      `INSERT INTO tokens (hash, kind, grant_id, scope, generation, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?)`,
+      `INSERT INTO tokens (hash, kind, grant_id, scope, generation, seq, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
     );
     const audit = db.prepare(
       `INSERT INTO audit_events (at, kind, severity, client_id, grant_id, detail_sealed) VALUES (?, 'token.issued', 'info', ?, ?, ?)`,
@@ -451,8 +451,25 @@ export function bulkPopulate(install: Install, key: DataKey, grants: number, fro
     for (let i = from; i < from + grants; i++) {
       const id = `bulk-grant-${i}`;
       grant.run(id, install.alexa.clientId, owner, SCOPE, now, now);
-      tok.run(sha256Hex(bulkToken('rt', i)), 'refresh', id, SCOPE, now, now + 180 * 24 * 3600 * 1000);
-      tok.run(sha256Hex(bulkToken('at', i)), 'access', id, SCOPE, now, now + 3600 * 1000);
+      // Keyed by (grant, generation, seq), the hash as its 32 bytes (migration 4).
+      tok.run(
+        Buffer.from(sha256Hex(bulkToken('rt', i)), 'hex'),
+        'refresh',
+        id,
+        SCOPE,
+        1,
+        now,
+        now + 180 * 24 * 3600 * 1000,
+      );
+      tok.run(
+        Buffer.from(sha256Hex(bulkToken('at', i)), 'hex'),
+        'access',
+        id,
+        SCOPE,
+        2,
+        now,
+        now + 3600 * 1000,
+      );
       if (i % 5 === 0) {
         const detail = seal(
           key,

@@ -37,8 +37,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const refreshToken = (hash: string, expiresAt = T0 + 180 * DAY): NewToken => ({
-  hash,
+/** Token hashes are SHA-256 hex, as the store keys them; tests name them by label. */
+const h = (label: string) => sha256Hex(label);
+
+const refreshToken = (label: string, expiresAt = T0 + 180 * DAY): NewToken => ({
+  hash: h(label),
   kind: 'refresh',
   scope: 'music.read',
   generation: 0,
@@ -55,11 +58,11 @@ async function grantWithRefresh(id = 'g1') {
 
 function rotation(presentedHash: string, n: number, now: number, over: Partial<RotateRefreshInput> = {}) {
   return store.rotateRefreshToken({
-    presentedHash,
+    presentedHash: h(presentedHash),
     clientId: 'alexa',
     now,
-    refreshHash: `rt-${n}`,
-    accessHash: `at-${n}`,
+    refreshHash: h(`rt-${n}`),
+    accessHash: h(`at-${n}`),
     accessScope: 'music.read',
     accessExpiresAt: now + 3600_000,
     refreshIdleMs: 180 * DAY,
@@ -80,8 +83,8 @@ describe('SqliteStore', () => {
     await rotation('rt-g1', 1, T0 + 1000);
     await store.close();
     store = await SqliteStore.open({ file, key });
-    expect((await store.findToken('rt-1'))?.token).toMatchObject({ kind: 'refresh', generation: 1 });
-    expect((await store.findToken('rt-g1'))?.token.usedAt).toBe(T0 + 1000);
+    expect((await store.findToken(h('rt-1')))?.token).toMatchObject({ kind: 'refresh', generation: 1 });
+    expect((await store.findToken(h('rt-g1')))?.token.usedAt).toBe(T0 + 1000);
   });
 
   it('refuses to write sealed fields without the key', async () => {
@@ -123,8 +126,8 @@ describe('refresh rotation state machine', () => {
       via: 'confirmed',
     });
     // rt-1 was a sibling of rt-2 and rt-g1 its parent: both retired now.
-    expect((await store.findToken('rt-1'))?.token.supersededAt).toBe(T0 + 3);
-    expect((await store.findToken('rt-g1'))?.token.supersededAt).toBe(T0 + 3);
+    expect((await store.findToken(h('rt-1')))?.token.supersededAt).toBe(T0 + 3);
+    expect((await store.findToken(h('rt-g1')))?.token.supersededAt).toBe(T0 + 3);
     expect(await rotation('rt-g1', 4, T0 + 5)).toMatchObject({ outcome: 'rotated', via: 'grace' });
     expect(await rotation('rt-1', 5, T0 + 20_000)).toMatchObject({ outcome: 'reuse', grantId: 'g1' });
   });
@@ -146,8 +149,8 @@ describe('refresh rotation state machine', () => {
   it('keeps at most maxUnconfirmed unpresented tokens', async () => {
     await grantWithRefresh();
     for (let n = 1; n <= 5; n++) await rotation('rt-g1', n, T0 + n);
-    for (const n of [1, 2]) expect((await store.findToken(`rt-${n}`))?.token.revokedAt).not.toBeNull();
-    for (const n of [3, 4, 5]) expect((await store.findToken(`rt-${n}`))?.token.revokedAt).toBeNull();
+    for (const n of [1, 2]) expect((await store.findToken(h(`rt-${n}`)))?.token.revokedAt).not.toBeNull();
+    for (const n of [3, 4, 5]) expect((await store.findToken(h(`rt-${n}`)))?.token.revokedAt).toBeNull();
     expect((await rotation('rt-1', 9, T0 + 10)).outcome).toBe('revoked');
   });
 
@@ -166,7 +169,7 @@ describe('refresh rotation state machine', () => {
     await grantWithRefresh();
     const first = await rotation('rt-g1', 1, T0 + 1000, { accessScope: null });
     expect(first).toMatchObject({ outcome: 'rotated', grant: { lastUsedAt: T0 } }); // created at T0: within the minute
-    expect((await store.findToken('at-1'))?.token.scope).toBe((await store.getGrant('g1'))?.scope);
+    expect((await store.findToken(h('at-1')))?.token.scope).toBe((await store.getGrant('g1'))?.scope);
     await rotation('rt-1', 2, T0 + 59_000);
     expect((await store.getGrant('g1'))?.lastUsedAt).toBe(T0);
     const later = await rotation('rt-2', 3, T0 + 61_000);
@@ -176,11 +179,11 @@ describe('refresh rotation state machine', () => {
 
   async function inputFor(presentedHash: string): Promise<RotateRefreshInput> {
     return {
-      presentedHash,
+      presentedHash: h(presentedHash),
       clientId: 'alexa',
       now: T0 + 1,
-      refreshHash: 'rt-x',
-      accessHash: 'at-x',
+      refreshHash: h('rt-x'),
+      accessHash: h('at-x'),
       accessScope: 'music.read',
       accessExpiresAt: T0 + 3600_000,
       refreshIdleMs: 180 * DAY,

@@ -8,7 +8,7 @@ import type {
   TokenLookup,
 } from '../records/grants.js';
 import { all, one, run, type SqliteContext } from './context.js';
-import { grantColumns, grantFromRow, TOKEN_WITH_GRANT_SQL, tokenFromRow } from './rows.js';
+import { grantColumns, grantFromRow, TOKEN_WITH_GRANT_SQL, tokenFromRow, tokenKey } from './rows.js';
 
 /** Inside a write transaction: a grant and its first tokens. */
 export function insertGrant(
@@ -33,16 +33,24 @@ export function insertGrant(
   return grantFromRow(one(ctx, 'SELECT * FROM grants WHERE id = ?', grant.id));
 }
 
+/**
+ * A token, after every token of its family and generation (`seq`: issue
+ * order, which pruning unconfirmed tokens goes by — a clock can repeat a
+ * millisecond). The last key of the generation is one seek.
+ */
+export const INSERT_TOKEN_SQL = `INSERT INTO tokens (grant_id, generation, seq, hash, kind, scope, created_at, expires_at)
+  VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM tokens WHERE grant_id = ?1 AND generation = ?2),
+          ?3, ?4, ?5, ?6, ?7)`;
+
 export function insertToken(ctx: SqliteContext, grantId: string, token: NewToken, now: number): void {
   run(
     ctx,
-    `INSERT INTO tokens (hash, kind, grant_id, scope, generation, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    token.hash,
-    token.kind,
+    INSERT_TOKEN_SQL,
     grantId,
-    token.scope,
     token.generation,
+    tokenKey(token.hash),
+    token.kind,
+    token.scope,
     now,
     token.expiresAt,
   );
@@ -61,7 +69,7 @@ export function getGrant(ctx: SqliteContext, id: string): GrantRecord | null {
 }
 
 export function findToken(ctx: SqliteContext, hash: string): TokenLookup | null {
-  const row = one(ctx, TOKEN_WITH_GRANT_SQL, hash);
+  const row = one(ctx, TOKEN_WITH_GRANT_SQL, tokenKey(hash));
   if (!row) return null;
   return { token: tokenFromRow(row), grant: grantFromRow(grantColumns(row)) };
 }
@@ -98,7 +106,13 @@ export function revokeClientGrants(
 
 export function revokeToken(ctx: SqliteContext, hash: string, now: number): boolean {
   return ctx.write(
-    () => run(ctx, 'UPDATE tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL', now, hash) > 0,
+    () =>
+      run(
+        ctx,
+        'UPDATE tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL',
+        now,
+        tokenKey(hash),
+      ) > 0,
   );
 }
 

@@ -20,6 +20,8 @@ import type {
 import type { ClientRecord } from '../types.js';
 import { applyClientPatch, getClient, insertClient, listClients } from './clients.js';
 import { one, run, type SqliteContext } from './context.js';
+import { INSERT_TOKEN_SQL } from './grants.js';
+import { tokenKey } from './rows.js';
 import { SEALED } from './sealed-fields.js';
 
 const RECORD = 'legacy_migration';
@@ -108,10 +110,7 @@ function writeGrants(ctx: SqliteContext, view: ImportView, input: LegacyImport):
     `INSERT INTO grants (id, client_id, owner_id, scope, origin, created_at, last_used_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const addToken = ctx.db.prepare(
-    `INSERT INTO tokens (hash, kind, grant_id, scope, generation, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const addToken = ctx.db.prepare(INSERT_TOKEN_SQL);
   let grants = 0;
   const ids = new SortedIds();
   for (const batch of input.grants(view)) {
@@ -122,7 +121,9 @@ function writeGrants(ctx: SqliteContext, view: ImportView, input: LegacyImport):
       const id = ids.get(i++);
       const g = write.grant;
       const row = addGrant.run(id, g.clientId, g.ownerId, g.scope, g.origin, now, now).lastInsertRowid;
-      for (const t of write.tokens) addToken.run(t.hash, t.kind, id, t.scope, t.generation, now, t.expiresAt);
+      for (const t of write.tokens) {
+        addToken.run(id, t.generation, tokenKey(t.hash), t.kind, t.scope, now, t.expiresAt);
+      }
       addMark.run('refresh_token', write.refreshHash, id, now);
       view.wrote(Number(row), write.legacyKey);
     }
@@ -173,14 +174,14 @@ class SortedIds {
 }
 
 /**
- * The store as the import sees it. Rows this import wrote are told from older
+ * The store as the import sees it. Grants this import wrote are told from older
  * ones by rowid: SQLite gives a new row a rowid above every existing one, and
- * nobody else writes while the import holds the lock. Which legacy entry
+ * nobody else writes while the import holds the lock. A token is as old as its
+ * grant: the import adds tokens only to grants it creates. Which legacy entry
  * brought a grant is kept in a temporary table (on disk, like SQLite's other
  * temporary data on this connection), appended in rowid order.
  */
 class ImportView implements LegacyImportView {
-  private readonly tokensBefore: number;
   private readonly grantsBefore: number;
   /** No legacy refresh token was imported before: nothing to look up (a first run). */
   private readonly noMarksBefore: boolean;
@@ -192,7 +193,6 @@ class ImportView implements LegacyImportView {
   constructor(private readonly ctx: SqliteContext) {
     const max = (table: string) =>
       Number((one(ctx, `SELECT coalesce(max(rowid), 0) AS n FROM ${table}`) as { n: number }).n);
-    this.tokensBefore = max('tokens');
     this.grantsBefore = max('grants');
     this.noMarksBefore = !one(
       ctx,
@@ -206,7 +206,7 @@ class ImportView implements LegacyImportView {
         WHERE m.kind = 'refresh_token' AND m.legacy_id = ?`,
     );
     this.tokenQuery = ctx.db.prepare(
-      'SELECT t.rowid AS token_row, g.rowid AS grant_row FROM tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?',
+      'SELECT g.rowid AS grant_row FROM tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?',
     );
     this.keyQuery = ctx.db.prepare('SELECT legacy_key FROM temp.legacy_import_keys WHERE grant_row = ?');
     this.addKey = ctx.db.prepare('INSERT INTO temp.legacy_import_keys (grant_row, legacy_key) VALUES (?, ?)');
@@ -233,9 +233,9 @@ class ImportView implements LegacyImportView {
   }
 
   token(hash: string): TokenSighting | null {
-    const row = this.tokenQuery.get(hash) as { token_row: number; grant_row: number } | undefined;
+    const row = this.tokenQuery.get(tokenKey(hash)) as { grant_row: number } | undefined;
     if (!row) return null;
-    if (row.token_row <= this.tokensBefore) return { before: true };
+    if (row.grant_row <= this.grantsBefore) return { before: true };
     const key = this.keyQuery.get(row.grant_row) as { legacy_key: string } | undefined;
     return { before: false, legacyKey: key?.legacy_key ?? '?' };
   }

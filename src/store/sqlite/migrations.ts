@@ -153,6 +153,44 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tokens_live_refresh ON tokens(grant_id)
     WHERE kind = 'refresh' AND superseded_at IS NULL AND revoked_at IS NULL;
   `,
+  // 4: tokens clustered by family. A refresh rotation touches one family's
+  // newest rows (presented token, its parent, the two new tokens): keyed by
+  // (grant, generation, issue order within the generation) they share a page,
+  // where a rowid table plus indexes by hash, grant and live state spread them
+  // over five b-trees — each a page written to the WAL per rotation. The hash,
+  // 32 bytes instead of 64 hex characters, halves the one index left that
+  // every token lands on at random. A stored hash that is not SHA-256 hex
+  // could never match a presented token (they are hashed before lookup) and is
+  // not carried over.
+  `
+  CREATE TABLE tokens_by_family (
+    grant_id      TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+    generation    INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    hash          BLOB NOT NULL CHECK (length(hash) = 32),
+    kind          TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    scope         TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    used_at       INTEGER,
+    last_used_at  INTEGER,
+    superseded_at INTEGER,
+    revoked_at    INTEGER,
+    PRIMARY KEY (grant_id, generation, seq)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO tokens_by_family
+    SELECT grant_id, generation,
+           row_number() OVER (PARTITION BY grant_id, generation ORDER BY rowid),
+           unhex(hash), kind, scope, created_at, expires_at,
+           used_at, last_used_at, superseded_at, revoked_at
+      FROM tokens
+     WHERE length(hash) = 64 AND unhex(hash) IS NOT NULL
+     ORDER BY grant_id, generation, rowid;
+  DROP TABLE tokens;
+  ALTER TABLE tokens_by_family RENAME TO tokens;
+  CREATE UNIQUE INDEX tokens_hash ON tokens(hash);
+  CREATE INDEX tokens_expires ON tokens(expires_at);
+  `,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

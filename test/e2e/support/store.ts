@@ -67,7 +67,7 @@ export function dumpStore(install: Install): StoreDump {
     for (const name of names) {
       if (name === 'audit_events') continue;
       // Sorted by content: some tables have no rowid, and equality is what matters.
-      const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Row[];
+      const rows = (db.prepare(`SELECT * FROM "${name}"`).all() as Row[]).map(hexBlobs);
       tables[name] = rows
         .map((row) => ({ row, key: JSON.stringify(row) }))
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
@@ -79,6 +79,14 @@ export function dumpStore(install: Install): StoreDump {
     }[];
     return { tables, audit };
   });
+}
+
+/** BLOB columns (a token's hash) as hex, as the code that made them sees them. */
+function hexBlobs(row: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row))
+    out[k] = v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v;
+  return out;
 }
 
 /** The audit kinds appended since `before`. */
