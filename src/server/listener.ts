@@ -17,6 +17,7 @@ import { OAuthError } from '../oauth/errors.js';
 import type { ServerContext, ServerRequest } from './context.js';
 import { handleError, sendMethodNotAllowed, sendNotFound } from './errors.js';
 import { clientAddress, effectiveProtocol } from './http/client-address.js';
+import { setBaseHeaders } from './http/respond.js';
 import { baseSecurityHeaders } from './http/security-headers.js';
 import { matchRoute, ROUTES, type Route } from './routes.js';
 import { basePath } from './urls.js';
@@ -84,7 +85,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
     const started = performance.now();
     inFlight.add(res);
     if (closing) res.shouldKeepAlive = false;
-    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+    setBaseHeaders(res, securityHeaders);
     const { path, rawQuery } = splitTarget(raw.url ?? '', prefix);
     let routeLabel: string | null = null; // metrics: a routes-table path, never the raw one
     const req: ServerRequest = {

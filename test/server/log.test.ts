@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { randomToken } from '../../src/crypto/random-token.js';
-import { createLogger, redactText } from '../../src/server/log.js';
+import { applyTextRules, createLogger, redactText } from '../../src/server/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -68,6 +68,57 @@ describe('log redaction', () => {
     expect(rec.err.message).toBe('bad token [redacted-token]');
     expect(rec.err.errorCode).toBe('EBAD');
     expect(rec.err.stack).toContain('log.test.ts');
+  });
+
+  it('passes a string over only when no rule could match it (the shortcut never hides a secret)', () => {
+    // Random strings built from the pieces the rules look for, and from their near misses.
+    const pieces = [
+      'maa_',
+      'rt_',
+      'at_',
+      'x'.repeat(22),
+      'Basic ',
+      'bearer ',
+      'BeArEr\t',
+      '/alexa/authorize',
+      '/oauth/authorize',
+      '?',
+      '=',
+      'code',
+      'state',
+      'user_code',
+      '"',
+      ':',
+      ' ',
+      'WDJB',
+      'MJHT',
+      '-',
+      'wdjb',
+      'bcdf',
+      'aeio',
+      'T10',
+      '127.0.0.1',
+      '/alexa/token',
+      'Z',
+      '&',
+      '{',
+      '}',
+    ];
+    let seed = 1;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed >>> 12; // the low bits of this generator repeat quickly
+    };
+    let redacted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      const n = 1 + (next() % 8);
+      for (let j = 0; j < n; j++) text += pieces[next() % pieces.length];
+      const full = applyTextRules(text);
+      expect(redactText(text)).toBe(full);
+      if (full !== text) redacted++;
+    }
+    expect(redacted).toBeGreaterThan(1_000); // the corpus does exercise the rules
   });
 
   it('does not redact ordinary text', () => {

@@ -51,6 +51,20 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Headers 
   return send(res, status, null, '', { ...NO_STORE, ...headers });
 }
 
+const BASE_HEADERS = Symbol('ma-auth.baseHeaders');
+
+type WithBase = ServerResponse & { [BASE_HEADERS]?: Headers };
+
+/**
+ * Headers every response to this request carries (the listener's security
+ * headers), under those a handler passes. Kept aside and written in one
+ * `writeHead` with the rest: a `setHeader` per header per request was ~2 % of
+ * the token endpoint's time.
+ */
+export function setBaseHeaders(res: ServerResponse, headers: Headers): void {
+  (res as WithBase)[BASE_HEADERS] = headers;
+}
+
 export function send(
   res: ServerResponse,
   status: number,
@@ -59,13 +73,13 @@ export function send(
   headers: Headers = {},
 ): boolean {
   if (res.headersSent || res.writableEnded) return false;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (contentType) res.setHeader('Content-Type', contentType);
+  const all: Record<string, string | number> = { ...(res as WithBase)[BASE_HEADERS], ...headers };
+  if (contentType) all['Content-Type'] = contentType;
   // 204 and 304 have no body; a Content-Length on a 304 would describe the 200's.
   if (status !== 204 && status !== 304) {
-    res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    all['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   }
-  res.statusCode = status;
+  res.writeHead(status, all);
   res.end(body);
   return true;
 }
