@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { OAuthError } from '../oauth/errors.js';
 import type { ServerContext, ServerRequest } from './context.js';
-import { handleError, sendMethodNotAllowed, sendNotFound } from './errors.js';
+import { handleError, type RouteKind, sendMethodNotAllowed, sendNotFound } from './errors.js';
 import { clientAddress, effectiveProtocol } from './http/client-address.js';
 import { setBaseHeaders } from './http/respond.js';
 import { baseSecurityHeaders } from './http/security-headers.js';
@@ -68,6 +68,21 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
   const securityHeaders = baseSecurityHeaders(ctx.config);
   const prefix = basePath(ctx.config);
   const inFlight = new Set<ServerResponse>();
+  // Handler deadlines: one timer for the listener rather than a timer and a
+  // promise race per request. Every request gets the same deadline, so the
+  // set (in start order) expires from its front.
+  const waiting = new Set<Deadline>();
+  const tick = Math.min(100, Math.max(5, handlerTimeoutMs / 10));
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    for (const d of waiting) {
+      if (now - d.started < handlerTimeoutMs) break;
+      waiting.delete(d);
+      d.late = true;
+      handleError(new HandlerTimeout(), d.req, ctx, d.kind);
+    }
+  }, tick);
+  sweeper.unref();
   let onDrained: (() => void) | null = null;
   let closing: Promise<void> | null = null;
   let warnedForwarded = false;
@@ -126,12 +141,18 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
     if (match.kind === 'none') return sendNotFound(req, ctx);
     routeLabel = path;
     if (match.kind === 'method') return sendMethodNotAllowed(req, ctx, match.allow, match.routeKind);
+    // A handler past its deadline has been answered 503 by the sweeper; it
+    // keeps running (it may be mid-transaction), its late writes are dropped
+    // by respond.ts and its late failure only logged.
+    const deadline: Deadline = { started, req, kind: match.route.kind, late: false };
+    waiting.add(deadline);
     try {
-      await withDeadline(match.route.handler(req, ctx), handlerTimeoutMs, (late) =>
-        ctx.log.error('handler failed after its deadline', { route: path, err: late }),
-      );
+      await match.route.handler(req, ctx);
     } catch (err) {
-      handleError(err, req, ctx, match.route.kind);
+      if (deadline.late) ctx.log.error('handler failed after its deadline', { route: path, err });
+      else handleError(err, req, ctx, match.route.kind);
+    } finally {
+      waiting.delete(deadline);
     }
   }
 
@@ -162,6 +183,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
             ctx.log.warn('shutdown deadline passed; cutting requests', { left: inFlight.size });
         }
         server.closeAllConnections();
+        clearInterval(sweeper);
         await stopped;
         await ctx.store.close();
       })();
@@ -171,35 +193,13 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
   };
 }
 
-/**
- * Race the handler against the deadline. A handler that loses keeps running
- * (it may be mid-transaction), but its late writes are dropped by respond.ts
- * and its late failure only logged.
- */
-async function withDeadline(
-  work: Promise<void>,
-  ms: number,
-  onLateError: (err: unknown) => void,
-): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new HandlerTimeout());
-    }, ms);
-  });
-  try {
-    await Promise.race([
-      work.catch((err) => {
-        if (timedOut) onLateError(err);
-        else throw err;
-      }),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+interface Deadline {
+  /** performance.now() when the request arrived. */
+  readonly started: number;
+  readonly req: ServerRequest;
+  readonly kind: RouteKind;
+  /** Answered 503 by the sweeper. */
+  late: boolean;
 }
 
 /**
@@ -210,7 +210,7 @@ async function withDeadline(
  */
 export function splitTarget(target: string, prefix: string): { path: string; rawQuery: string } {
   let rest = target;
-  const absolute = /^https?:\/\/[^/?#]*/i.exec(rest);
+  const absolute = rest.startsWith('/') ? null : /^https?:\/\/[^/?#]*/i.exec(rest);
   if (absolute) rest = rest.slice(absolute[0].length) || '/';
   const hash = rest.indexOf('#');
   if (hash >= 0) rest = rest.slice(0, hash);

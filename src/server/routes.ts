@@ -47,8 +47,21 @@ export type RouteMatch =
   | { readonly kind: 'method'; readonly allow: readonly string[]; readonly routeKind: RouteKind }
   | { readonly kind: 'none' };
 
+/** The routes of a table by path, built once per table. */
+const byPath = new WeakMap<readonly Route[], Map<string, Route[]>>();
+
+function routesOn(routes: readonly Route[], path: string): readonly Route[] {
+  let index = byPath.get(routes);
+  if (!index) {
+    index = new Map();
+    for (const r of routes) index.set(r.path, [...(index.get(r.path) ?? []), r]);
+    byPath.set(routes, index);
+  }
+  return index.get(path) ?? [];
+}
+
 export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch {
-  const onPath = routes.filter((r) => r.path === path);
+  const onPath = routesOn(routes, path);
   if (onPath.length === 0) return { kind: 'none' };
   const wanted = method === 'HEAD' ? 'GET' : method;
   const route = onPath.find((r) => r.method === wanted);

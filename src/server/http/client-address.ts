@@ -47,8 +47,20 @@ for (const [net, prefix] of [
 
 type Proxied = Pick<Config, 'trustProxy'>;
 
+/** A connection's peer, normalised once: a keep-alive connection carries many requests. */
+const peers = new WeakMap<object, string | null>();
+
+function socketPeer(req: IncomingMessage): string | null {
+  let peer = peers.get(req.socket);
+  if (peer === undefined) {
+    peer = normaliseAddress(req.socket.remoteAddress ?? '');
+    peers.set(req.socket, peer);
+  }
+  return peer;
+}
+
 export function clientAddress(req: IncomingMessage, config: Proxied): string {
-  const peer = normaliseAddress(req.socket.remoteAddress ?? '') ?? 'unknown';
+  const peer = socketPeer(req) ?? 'unknown';
   if (!config.trustProxy || !isProxyHop(peer)) return peer;
   const forwarded = forwardedChain(req);
   let client = peer;
@@ -64,8 +76,9 @@ export function clientAddress(req: IncomingMessage, config: Proxied): string {
 /** https when the socket is TLS, or when a trusted proxy says the client used https. */
 export function effectiveProtocol(req: IncomingMessage, config: Proxied): 'http' | 'https' {
   if ((req.socket as TLSSocket).encrypted) return 'https';
-  const peer = normaliseAddress(req.socket.remoteAddress ?? '');
-  if (!config.trustProxy || peer === null || !isProxyHop(peer)) return 'http';
+  if (!config.trustProxy) return 'http';
+  const peer = socketPeer(req);
+  if (peer === null || !isProxyHop(peer)) return 'http';
   // The leftmost value is the scheme the browser used (the edge proxy sets it;
   // inner proxies append their own, usually http). Only cookie flags and the
   // log depend on it, never an access decision.

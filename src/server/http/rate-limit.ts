@@ -150,7 +150,9 @@ export class RateLimiter {
 
 /** IPv6 addresses by /64; anything else as is. */
 function subjectKey(subject: string): string {
-  if (isIP(subject) !== 6) return subject;
+  // Every IPv6 address has a colon; a client id or an IPv4 address is taken
+  // as is without running isIP's IPv6 expression on it.
+  if (!subject.includes(':') || isIP(subject) !== 6) return subject;
   const [head = '', tail] = subject.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
