@@ -191,9 +191,9 @@ class ImportView implements LegacyImportView {
   private readonly addKey: StatementSync;
 
   constructor(private readonly ctx: SqliteContext) {
-    const max = (table: string) =>
-      Number((one(ctx, `SELECT coalesce(max(rowid), 0) AS n FROM ${table}`) as { n: number }).n);
-    this.grantsBefore = max('grants');
+    this.grantsBefore = Number(
+      (one(ctx, 'SELECT coalesce(max(rowid), 0) AS n FROM grants') as { n: number }).n,
+    );
     this.noMarksBefore = !one(
       ctx,
       "SELECT 1 AS found FROM legacy_imports WHERE kind = 'refresh_token' LIMIT 1",
