@@ -23,9 +23,16 @@ export function randomToken(kind: TokenKind): string {
   return TOKEN_PREFIXES[kind] + randomSlice(32).toString('base64url');
 }
 
-/** A random identifier (not a secret): 128 bits, base64url. */
+/**
+ * A random identifier (not a secret): 127 random bits, base64url. The top bit
+ * is cleared so the id starts with a letter (A–f), never `-` or `_`: ids are
+ * pasted as command arguments (`ma-auth tokens revoke <grant id>`), and one
+ * starting with `-` would be read as an option.
+ */
 export function randomId(): string {
-  return randomSlice(16).toString('base64url');
+  const bytes = randomSlice(16);
+  bytes[0] = (bytes[0] as number) & 0x7f;
+  return bytes.toString('base64url');
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { constantEquals } from '../../src/crypto/constant-equals.js';
 import { sha256Hex } from '../../src/crypto/hash.js';
 import { hkdf } from '../../src/crypto/hkdf.js';
-import { randomToken, TOKEN_PATTERN, TOKEN_PREFIXES } from '../../src/crypto/random-token.js';
+import { randomId, randomToken, TOKEN_PATTERN, TOKEN_PREFIXES } from '../../src/crypto/random-token.js';
 import { decodeKey, encodeKey, fingerprint, generateDataKey } from '../../src/keys/data-key.js';
 import { cliClientSecret } from '../../src/oauth/builtin-clients.js';
 
@@ -32,6 +32,14 @@ describe('crypto primitives', () => {
       expect(`log line ${token} end`.replace(TOKEN_PATTERN, '[redacted]')).toBe('log line [redacted] end');
     }
     expect(randomToken('refreshToken')).not.toBe(randomToken('refreshToken'));
+  });
+
+  it('ids never start with "-" or "_" (they are command arguments), and do not repeat', () => {
+    const ids = Array.from({ length: 20_000 }, randomId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z][A-Za-z0-9_-]{21}$/);
+    // Every first letter the cleared top bit leaves (A–Z, a–f) turns up: the rest stays random.
+    expect(new Set(ids.map((id) => id[0])).size).toBe(32);
   });
 
   it('data keys round-trip through their text form and have stable ids', () => {
