@@ -56,7 +56,7 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
     // rewritten many times between checkpoints is copied back once, and the
     // token endpoint rewrites the same index pages constantly. The WAL is
     // truncated back to this size after a checkpoint.
-    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    setAutocheckpoint(db, true);
     db.exec(`PRAGMA journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`);
     if (options.listener) {
       db.exec(`PRAGMA cache_size = -${LISTENER_PAGE_CACHE_MIB * 1024}`);
@@ -71,6 +71,15 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
     db.close();
     throw translate(err, file);
   }
+}
+
+/**
+ * SQLite's own checkpoint after a COMMIT that grew the WAL past the limit; the
+ * listener turns it off and checkpoints from a worker thread instead
+ * (wal-checkpoints.ts), and back on if that worker fails.
+ */
+export function setAutocheckpoint(db: DatabaseSync, on: boolean): void {
+  db.exec(`PRAGMA wal_autocheckpoint = ${on ? WAL_CHECKPOINT_PAGES : 0}`);
 }
 
 /**

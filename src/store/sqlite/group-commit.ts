@@ -25,6 +25,10 @@
  * batches grow by themselves. `MAX_BATCH` bounds how long one batch can hold
  * the write lock.
  *
+ * The listener's store also passes a `gate` (wal-checkpoints.ts), which may
+ * hold batches back for the few milliseconds it takes to let SQLite restart
+ * the WAL: writes queue meanwhile, the event loop does not wait.
+ *
  * A body that throws rolls back to its savepoint: its own writes vanish, the
  * rest of the batch commits. If the COMMIT itself fails (disk full, I/O
  * error, lock timeout), every write of the batch is rejected: none of them was
@@ -35,6 +39,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { prepared } from './context.js';
+import type { CommitGate } from './wal-checkpoints.js';
 
 export const MAX_BATCH = 512;
 
@@ -94,8 +99,12 @@ export class GroupCommitter {
       readonly observe?: (size: number, ms: number) => void;
       /** Makes committed WAL content durable (see above); absent: the COMMIT itself fsyncs. */
       readonly sync?: WalFlush;
+      /** May hold batches back for a moment (the listener's WAL restart, wal-checkpoints.ts). */
+      readonly gate?: CommitGate;
     },
-  ) {}
+  ) {
+    if (options.gate) options.gate.onRelease = () => this.schedule();
+  }
 
   /** Prepared once per connection: a batch runs several of these. */
   private sql(text: string): void {
@@ -148,16 +157,20 @@ export class GroupCommitter {
   submit<T>(body: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ body, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.commitQueued());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.commitQueued());
   }
 
   /** Commit everything queued now, and make it durable (before closing the connection). */
   drain(): void {
-    this.commitQueued();
+    // Past any hold: holding only delays the WAL's restart, never durability.
+    this.commitAll();
     const waiting = [...(this.flushing ?? []), ...this.awaitingSync];
     if (waiting.length === 0 || !this.options.sync) return;
     this.awaitingSync = [];
@@ -174,6 +187,12 @@ export class GroupCommitter {
 
   private commitQueued(): void {
     this.scheduled = false;
+    // Held: the queue waits (the event loop does not); the gate reschedules on release.
+    if (this.options.gate?.holding) return;
+    this.commitAll();
+  }
+
+  private commitAll(): void {
     while (this.queue.length > 0) this.commit(this.queue.splice(0, MAX_BATCH));
   }
 
@@ -228,6 +247,7 @@ export class GroupCommitter {
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     this.options.observe?.(batch.length, performance.now() - started);
+    this.options.gate?.committed();
     if (!this.options.sync) {
       settle({ batch, outcomes });
       return;

@@ -36,10 +36,18 @@ import type {
 } from '../types.js';
 import * as attempts from './attempts.js';
 import * as audit from './audit.js';
+import { CheckpointWorker } from './checkpoint-worker.js';
 import * as clients from './clients.js';
 import * as codes from './codes.js';
 import { prepared, type SqliteContext } from './context.js';
-import { migrate, openDatabase, schemaVersion, translate, writeTransaction } from './database.js';
+import {
+  migrate,
+  openDatabase,
+  schemaVersion,
+  setAutocheckpoint,
+  translate,
+  writeTransaction,
+} from './database.js';
 import * as devices from './devices.js';
 import { ExternalChangeCache } from './external-change.js';
 import * as grants from './grants.js';
@@ -49,6 +57,7 @@ import * as pending from './pending.js';
 import { rotateRefreshToken } from './rotation.js';
 import { SEALED } from './sealed-fields.js';
 import { sweepExpired } from './sweep.js';
+import { type CheckpointStats, WalCheckpoints } from './wal-checkpoints.js';
 import { WalSync } from './wal-sync.js';
 
 export interface OpenOptions {
@@ -82,6 +91,8 @@ export class SqliteStore implements Store {
     private readonly key: DataKey | null,
     /** The listener's store: its connection runs synchronous=NORMAL and this makes commits durable. */
     private readonly walSync: WalSync | null,
+    /** The listener's store: checkpoints run on a worker thread, not inside COMMIT. */
+    private readonly checkpoints: WalCheckpoints | null,
   ) {
     this.cache = new ExternalChangeCache(db);
     this.committer = new GroupCommitter(db, {
@@ -89,6 +100,7 @@ export class SqliteStore implements Store {
       guard: () => this.assertStillBound(),
       observe: (_size, ms) => this.commitObserver?.(ms / 1000),
       ...(walSync ? { sync: walSync } : {}),
+      ...(checkpoints ? { gate: checkpoints } : {}),
     });
     this.ctx = {
       db,
@@ -107,14 +119,17 @@ export class SqliteStore implements Store {
       throw new StoreError('not_initialised', `no store at ${options.file}. Run: ma-auth init`);
     }
     const db = openDatabase(options.file, { listener: options.listener ?? false });
+    let checkpoints: WalCheckpoints | null = null;
     try {
       migrate(db, options.file);
       const walSync = options.listener ? new WalSync(options.file) : null;
       walSync?.flushIfPresent(); // a migration may just have committed
-      const store = new SqliteStore(db, options.file, options.key ?? null, walSync);
+      checkpoints = options.listener ? startCheckpoints(db, options.file) : null;
+      const store = new SqliteStore(db, options.file, options.key ?? null, walSync, checkpoints);
       store.checkKey();
       return store;
     } catch (err) {
+      await checkpoints?.close();
       db.close();
       throw err instanceof StoreError ? err : translate(err, options.file);
     }
@@ -416,10 +431,34 @@ export class SqliteStore implements Store {
     return this.committer.commitStats;
   }
 
+  /** The listener's checkpoint thread at work (null for other stores). */
+  get checkpointStats(): CheckpointStats | null {
+    return this.checkpoints?.checkpointStats ?? null;
+  }
+
   async close(): Promise<void> {
+    if (!this.db.isOpen) return;
+    await this.checkpoints?.close();
     if (!this.db.isOpen) return;
     this.committer.drain();
     this.db.close();
     this.walSync?.close();
   }
+}
+
+/**
+ * How often, under load, the listener's WAL is checkpointed (wal-checkpoints.ts):
+ * about what SQLite's autocheckpoint of 10,000 pages came to at full load.
+ */
+const CHECKPOINT_INTERVAL_MS = 250;
+
+function startCheckpoints(db: DatabaseSync, file: string): WalCheckpoints {
+  const checkpoints = new WalCheckpoints(new CheckpointWorker(file), {
+    intervalMs: CHECKPOINT_INTERVAL_MS,
+    fallback: () => {
+      if (db.isOpen) setAutocheckpoint(db, true);
+    },
+  });
+  setAutocheckpoint(db, false);
+  return checkpoints;
 }

@@ -1,0 +1,172 @@
+/**
+ * The listener's WAL is checkpointed by a worker thread, and commits are held
+ * for a moment so SQLite can restart the log (store/sqlite/wal-checkpoints.ts).
+ * The cycle's logic is checked against a scripted checkpointer; a real
+ * listener store under sustained writes shows the thread checkpointing, the
+ * WAL being rewound instead of growing, and nothing lost.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { generateDataKey } from '../../src/keys/data-key.js';
+import { alexaClient } from '../../src/oauth/builtin-clients.js';
+import type { CheckpointResult } from '../../src/store/sqlite/checkpoint-worker.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { WalCheckpoints } from '../../src/store/sqlite/wal-checkpoints.js';
+
+const NOW = 1_790_000_000_000;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A checkpointer whose every call waits until the test answers it. */
+function scripted() {
+  const calls: Array<{ resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }> = [];
+  let closed = false;
+  return {
+    calls,
+    get closed() {
+      return closed;
+    },
+    checkpoint: () => new Promise<CheckpointResult>((resolve, reject) => calls.push({ resolve, reject })),
+    close: async () => {
+      closed = true;
+    },
+  };
+}
+
+describe('checkpoint cycle', () => {
+  it('holds commits only for the second step, and only when commits landed during the first', async () => {
+    const worker = scripted();
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, fallback: () => {} });
+    let released = 0;
+    gate.onRelease = () => released++;
+
+    gate.committed(); // starts a cycle
+    expect(worker.calls).toHaveLength(1);
+    expect(gate.holding).toBe(false); // step 1 runs beside commits
+    gate.committed(); // a commit during step 1
+    worker.calls[0]!.resolve({ log: 100, checkpointed: 100 });
+    await tick();
+    expect(worker.calls).toHaveLength(2);
+    expect(gate.holding).toBe(true);
+    worker.calls[1]!.resolve({ log: 120, checkpointed: 120 });
+    await tick();
+    expect(gate.holding).toBe(false);
+    expect(released).toBe(1);
+
+    gate.committed(); // a quiet cycle: nothing committed during step 1
+    worker.calls[2]!.resolve({ log: 7, checkpointed: 7 });
+    await tick();
+    expect(worker.calls).toHaveLength(3);
+    expect(gate.holding).toBe(false);
+    expect(gate.checkpointStats).toMatchObject({ checkpoints: 3, holds: 1, walFrames: 7, failed: null });
+  });
+
+  it('waits the interval between cycles', async () => {
+    const worker = scripted();
+    const gate = new WalCheckpoints(worker, { intervalMs: 60_000, fallback: () => {} });
+    gate.committed();
+    expect(worker.calls).toHaveLength(0);
+  });
+
+  it('hands checkpointing back to SQLite when the worker fails, releasing any hold', async () => {
+    const worker = scripted();
+    let fellBack = 0;
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, fallback: () => fellBack++ });
+    let released = 0;
+    gate.onRelease = () => released++;
+    gate.committed();
+    gate.committed();
+    worker.calls[0]!.resolve({ log: 10, checkpointed: 10 });
+    await tick();
+    expect(gate.holding).toBe(true);
+    worker.calls[1]!.reject(new Error('disk I/O error'));
+    await tick();
+    expect(gate.holding).toBe(false);
+    expect(released).toBe(1);
+    expect(fellBack).toBe(1);
+    expect(gate.checkpointStats.failed).toBe('disk I/O error');
+    gate.committed();
+    expect(worker.calls).toHaveLength(2); // no more cycles
+  });
+
+  it('closing waits for a running cycle, then closes the worker', async () => {
+    const worker = scripted();
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, fallback: () => {} });
+    gate.committed();
+    const closing = gate.close();
+    await tick();
+    expect(worker.closed).toBe(false);
+    worker.calls[0]!.resolve({ log: 1, checkpointed: 1 });
+    await closing;
+    expect(worker.closed).toBe(true);
+    gate.committed();
+    expect(worker.calls).toHaveLength(1);
+  });
+});
+
+describe("the listener store's checkpoint thread", () => {
+  it('checkpoints and rewinds the WAL under sustained writes, and every write lands', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'ma-auth-ckpt-')), 'ma-auth.db');
+    const store = await SqliteStore.open({ file, key: generateDataKey(), create: true, listener: true });
+    await store.initialise({
+      owner: { id: 'owner', name: 'o' },
+      clients: [
+        alexaClient('amazon-alexa', ['https://pitangui.amazon.com/api/skill/link/M2X'], 'ab'.repeat(32)),
+      ],
+      now: NOW,
+    });
+    let n = 0;
+    const grant = () => {
+      const i = n++;
+      return store.createGrant({
+        grant: {
+          id: `g${i}`,
+          clientId: 'amazon-alexa',
+          ownerId: 'owner',
+          scope: 'music.read',
+          origin: 'authorization_code',
+        },
+        tokens: [
+          {
+            hash: i.toString(16).padStart(64, '0'),
+            kind: 'refresh',
+            scope: 'music.read',
+            generation: 0,
+            expiresAt: NOW + 1e9,
+          },
+        ],
+        now: NOW,
+      });
+    };
+    // SQLite counts the WAL's restarts in its header (the checkpoint sequence
+    // number, bytes 12–15): a WAL that is only ever appended to keeps its number.
+    const restarts = () => {
+      const header = Buffer.alloc(16);
+      const fd = openSync(`${file}-wal`, 'r');
+      readSync(fd, header, 0, 16, 0);
+      closeSync(fd);
+      return header.readUInt32BE(12);
+    };
+    const before = restarts();
+    // Four writers for 1.5 s: several 250 ms cycles, with commits landing during each.
+    const until = performance.now() + 1500;
+    const writer = async () => {
+      while (performance.now() < until) await grant();
+    };
+    await Promise.all([writer(), writer(), writer(), writer()]);
+    expect(restarts() - before).toBeGreaterThanOrEqual(2);
+
+    const stats = store.checkpointStats!;
+    expect(stats.failed).toBeNull();
+    expect(stats.checkpoints).toBeGreaterThanOrEqual(3);
+    expect(stats.holds).toBeGreaterThanOrEqual(1);
+    await store.close();
+
+    const other = new DatabaseSync(file, { readOnly: true });
+    expect(other.prepare('SELECT count(*) AS n FROM grants').get()).toEqual({ n });
+    other.close();
+  });
+});
