@@ -43,6 +43,13 @@ const HEADERS_TIMEOUT_MS = 10_000;
  * could send a request onto a connection being closed and answer 502.
  */
 const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+/**
+ * Connections the kernel may hold waiting for accept(). Node asks for 511; a
+ * burst beyond that (a thousand clients connecting at once) has its SYNs
+ * dropped and retried a second later, a second added to each of those
+ * requests. The kernel caps this at net.core.somaxconn (4096 on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface Listener {
   readonly server: Server;
@@ -161,7 +168,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
     listen: (host, port) =>
       new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           resolve(server.address() as AddressInfo);
         });

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -309,5 +311,18 @@ describe('security headers', () => {
       expect(csp).not.toContain('unsafe-inline');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
     }
+  });
+});
+
+describe('accepting connections', () => {
+  it('lets the kernel queue thousands of connections, not the 511 Node asks for (a burst past that waits a second per SYN retry)', async () => {
+    const h = await startHarness();
+    const port = new URL(h.url).port;
+    // A listening socket's Send-Q in `ss` is its accept backlog.
+    const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+    const backlog = Number(line.split(/\s+/)[2]);
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(backlog).toBe(Math.min(4096, somaxconn));
+    expect(backlog).toBeGreaterThan(511);
   });
 });
