@@ -39,7 +39,7 @@ function scripted() {
 describe('checkpoint cycle', () => {
   it('holds commits only for the second step, and only when commits landed during the first', async () => {
     const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, fallback: () => {} });
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
     let released = 0;
     gate.onRelease = () => released++;
 
@@ -64,9 +64,64 @@ describe('checkpoint cycle', () => {
     expect(gate.checkpointStats).toMatchObject({ checkpoints: 3, holds: 1, walFrames: 7, failed: null });
   });
 
+  it('repeats the unheld step while commits keep landing beside it, so the held one is short', async () => {
+    const worker = scripted();
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
+    gate.committed();
+    for (let pass = 0; pass < 2; pass++) {
+      gate.committed();
+      gate.committed(); // two commits during this pass: another unheld pass follows
+      worker.calls[pass]!.resolve({ log: 1000, checkpointed: 1000 });
+      await tick();
+      expect(gate.holding).toBe(false);
+    }
+    expect(worker.calls).toHaveLength(3);
+    gate.committed(); // one commit during the third pass: hold for the last few frames
+    worker.calls[2]!.resolve({ log: 50, checkpointed: 50 });
+    await tick();
+    expect(gate.holding).toBe(true);
+    expect(worker.calls).toHaveLength(4);
+    worker.calls[3]!.resolve({ log: 60, checkpointed: 60 });
+    await tick();
+    expect(gate.holding).toBe(false);
+  });
+
+  it('holds after at most four unheld passes, however busy', async () => {
+    const worker = scripted();
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
+    gate.committed();
+    for (let pass = 0; pass < 4; pass++) {
+      for (let i = 0; i < 5; i++) gate.committed();
+      expect(gate.holding).toBe(false);
+      worker.calls[pass]!.resolve({ log: 1000, checkpointed: 1000 });
+      await tick();
+    }
+    expect(gate.holding).toBe(true);
+    expect(worker.calls).toHaveLength(5);
+    worker.calls[4]!.resolve({ log: 10, checkpointed: 10 });
+    await tick();
+    expect(gate.holding).toBe(false);
+  });
+
+  it('does not hold while the WAL is below holdAtFrames: it restarts when a pass finds the log still', async () => {
+    const worker = scripted();
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 5000, fallback: () => {} });
+    gate.committed();
+    gate.committed();
+    worker.calls[0]!.resolve({ log: 4999, checkpointed: 4999 });
+    await tick();
+    expect(gate.holding).toBe(false);
+    expect(worker.calls).toHaveLength(1);
+    gate.committed();
+    gate.committed();
+    worker.calls[1]!.resolve({ log: 5000, checkpointed: 5000 });
+    await tick();
+    expect(gate.holding).toBe(true);
+  });
+
   it('waits the interval between cycles', async () => {
     const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 60_000, fallback: () => {} });
+    const gate = new WalCheckpoints(worker, { intervalMs: 60_000, holdAtFrames: 0, fallback: () => {} });
     gate.committed();
     expect(worker.calls).toHaveLength(0);
   });
@@ -74,7 +129,7 @@ describe('checkpoint cycle', () => {
   it('hands checkpointing back to SQLite when the worker fails, releasing any hold', async () => {
     const worker = scripted();
     let fellBack = 0;
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, fallback: () => fellBack++ });
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => fellBack++ });
     let released = 0;
     gate.onRelease = () => released++;
     gate.committed();
@@ -94,7 +149,7 @@ describe('checkpoint cycle', () => {
 
   it('closing waits for a running cycle, then closes the worker', async () => {
     const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, fallback: () => {} });
+    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
     gate.committed();
     const closing = gate.close();
     await tick();
@@ -110,7 +165,13 @@ describe('checkpoint cycle', () => {
 describe("the listener store's checkpoint thread", () => {
   it('checkpoints and rewinds the WAL under sustained writes, and every write lands', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'ma-auth-ckpt-')), 'ma-auth.db');
-    const store = await SqliteStore.open({ file, key: generateDataKey(), create: true, listener: true });
+    const store = await SqliteStore.open({
+      file,
+      key: generateDataKey(),
+      create: true,
+      listener: true,
+      checkpoints: { holdAtFrames: 1000 },
+    });
     await store.initialise({
       owner: { id: 'owner', name: 'o' },
       clients: [

@@ -55,9 +55,9 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
     // Checkpoint every ~40 MiB of WAL instead of SQLite's 4 MiB: a page
     // rewritten many times between checkpoints is copied back once, and the
     // token endpoint rewrites the same index pages constantly. The WAL is
-    // truncated back to this size after a checkpoint.
+    // truncated back to this size after a checkpoint. (The listener
+    // checkpoints from a worker thread instead: wal-checkpoints.ts.)
     setAutocheckpoint(db, true);
-    db.exec(`PRAGMA journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`);
     if (options.listener) {
       db.exec(`PRAGMA cache_size = -${LISTENER_PAGE_CACHE_MIB * 1024}`);
       // Savepoints (group commit's fallback, group-commit.ts) journal into temp
@@ -80,6 +80,18 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Datab
  */
 export function setAutocheckpoint(db: DatabaseSync, on: boolean): void {
   db.exec(`PRAGMA wal_autocheckpoint = ${on ? WAL_CHECKPOINT_PAGES : 0}`);
+  if (on) setWalSizeLimit(db, WAL_CHECKPOINT_PAGES);
+}
+
+/**
+ * The size, in pages, the WAL file is cut back to when SQLite rewinds it.
+ * Cut below what the log reaches between rewinds, it grows again every time,
+ * and while a file grows each fdatasync of it also commits the file system's
+ * journal (its size changed): every group commit's flush gets slower.
+ */
+export function setWalSizeLimit(db: DatabaseSync, pages: number): void {
+  const { page_size: pageSize } = db.prepare('PRAGMA page_size').get() as { page_size: number };
+  db.exec(`PRAGMA journal_size_limit = ${pages * pageSize}`);
 }
 
 /**

@@ -45,6 +45,7 @@ import {
   openDatabase,
   schemaVersion,
   setAutocheckpoint,
+  setWalSizeLimit,
   translate,
   writeTransaction,
 } from './database.js';
@@ -68,6 +69,8 @@ export interface OpenOptions {
   readonly create?: boolean;
   /** The listener's store: tuned for many small transactions (database.ts). */
   readonly listener?: boolean;
+  /** The listener's checkpoint cycle, for tests: shorter than in service so a test can see it. */
+  readonly checkpoints?: CheckpointTuning;
 }
 
 export const KEY_CHECK_TEXT = 'ma-auth key check';
@@ -124,7 +127,7 @@ export class SqliteStore implements Store {
       migrate(db, options.file);
       const walSync = options.listener ? new WalSync(options.file) : null;
       walSync?.flushIfPresent(); // a migration may just have committed
-      checkpoints = options.listener ? startCheckpoints(db, options.file) : null;
+      checkpoints = options.listener ? startCheckpoints(db, options.file, options.checkpoints) : null;
       const store = new SqliteStore(db, options.file, options.key ?? null, walSync, checkpoints);
       store.checkKey();
       return store;
@@ -451,14 +454,28 @@ export class SqliteStore implements Store {
  * about what SQLite's autocheckpoint of 10,000 pages came to at full load.
  */
 const CHECKPOINT_INTERVAL_MS = 250;
+/**
+ * Frames (4 KiB pages) in the WAL before a cycle holds commits to restart it:
+ * reached only under sustained load (about every two seconds at full refresh
+ * load); see wal-checkpoints.ts. The WAL file is kept at up to twice that
+ * (512 MiB) rather than cut back after each restart and grown again.
+ */
+const HOLD_AT_FRAMES = 65_536;
 
-function startCheckpoints(db: DatabaseSync, file: string): WalCheckpoints {
+export interface CheckpointTuning {
+  readonly intervalMs?: number;
+  readonly holdAtFrames?: number;
+}
+
+function startCheckpoints(db: DatabaseSync, file: string, tuning: CheckpointTuning = {}): WalCheckpoints {
   const checkpoints = new WalCheckpoints(new CheckpointWorker(file), {
-    intervalMs: CHECKPOINT_INTERVAL_MS,
+    intervalMs: tuning.intervalMs ?? CHECKPOINT_INTERVAL_MS,
+    holdAtFrames: tuning.holdAtFrames ?? HOLD_AT_FRAMES,
     fallback: () => {
       if (db.isOpen) setAutocheckpoint(db, true);
     },
   });
   setAutocheckpoint(db, false);
+  setWalSizeLimit(db, 2 * (tuning.holdAtFrames ?? HOLD_AT_FRAMES));
   return checkpoints;
 }
