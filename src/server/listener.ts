@@ -11,7 +11,7 @@
  *   is its last user.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { OAuthError } from '../oauth/errors.js';
 import type { ServerContext, ServerRequest } from './context.js';
@@ -50,6 +50,32 @@ const KEEP_ALIVE_TIMEOUT_MS = 95_000;
  * requests. The kernel caps this at net.core.somaxconn (4096 on current Linux).
  */
 const LISTEN_BACKLOG = 4096;
+/**
+ * Listening sockets on the port (SO_REUSEPORT; the kernel spreads new
+ * connections over them). libuv accepts ONE connection per listening socket
+ * per turn of the event loop, and under load a turn serves every busy
+ * connection: measured at 1000 connections, a turn took long enough that
+ * hundreds of new connections waited in the accept queue for more than 10 s
+ * (84–126 clients timed out in each of three dev runs). Four sockets accept
+ * four per turn: no timeouts in the same runs. More admitted at once is not
+ * better either: eight made 1000 simultaneous Alexa flows slower (more
+ * requests in flight, longer garbage collections). Only processes of the same
+ * user can join a reuse-port group.
+ */
+const ACCEPTING_SOCKETS = 4;
+
+function listenOn(
+  server: NetServer,
+  options: { port: number; host: string; backlog: number; reusePort: boolean },
+): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
 
 export interface Listener {
   readonly server: Server;
@@ -94,14 +120,18 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
   let closing: Promise<void> | null = null;
   let warnedForwarded = false;
 
-  const server = createServer(
-    {
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    },
-    (raw, res) => void handle(raw, res),
-  );
+  const newServer = () =>
+    createServer(
+      {
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
+      (raw, res) => void handle(raw, res),
+    );
+  const server = newServer();
+  /** Every server accepting on the port: `server` first (see ACCEPTING_SOCKETS). */
+  const servers: Server[] = [server];
 
   async function handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -165,20 +195,45 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
 
   return {
     server,
-    listen: (host, port) =>
-      new Promise<AddressInfo>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
+    async listen(host, port) {
+      // A port some socket already holds is refused, as without SO_REUSEPORT:
+      // another ma-auth listener's group would otherwise be joined, silently.
+      // A plain socket cannot bind beside any listener, so try one first.
+      if (port !== 0) {
+        const probe = createNetServer();
+        await listenOn(probe, { port, host, backlog: 1, reusePort: false });
+        await new Promise((resolve) => probe.close(resolve));
+      }
+      let reusePort = true;
+      let address: AddressInfo;
+      try {
+        address = await listenOn(server, { port, host, backlog: LISTEN_BACKLOG, reusePort });
+      } catch (err) {
+        // A platform without SO_REUSEPORT: one socket, as Node would have it.
+        if (!['ENOTSUP', 'EOPNOTSUPP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+        reusePort = false;
+        address = await listenOn(server, { port, host, backlog: LISTEN_BACKLOG, reusePort });
+      }
+      try {
+        while (reusePort && servers.length < ACCEPTING_SOCKETS) {
+          const extra = newServer();
+          await listenOn(extra, { port: address.port, host, backlog: LISTEN_BACKLOG, reusePort });
+          servers.push(extra);
+        }
+      } catch (err) {
+        for (const s of servers) s.close();
+        throw err;
+      }
+      return address;
+    },
     close() {
       closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const stopped = Promise.all(
+          servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+        );
         // Responses still being worked on close their connection when done.
         for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
-        server.closeIdleConnections();
+        for (const s of servers) s.closeIdleConnections();
         if (inFlight.size > 0) {
           let timer: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
@@ -189,14 +244,16 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
           if (inFlight.size > 0)
             ctx.log.warn('shutdown deadline passed; cutting requests', { left: inFlight.size });
         }
-        server.closeAllConnections();
+        for (const s of servers) s.closeAllConnections();
         clearInterval(sweeper);
         await stopped;
         await ctx.store.close();
       })();
       return closing;
     },
-    forceClose: () => server.closeAllConnections(),
+    forceClose: () => {
+      for (const s of servers) s.closeAllConnections();
+    },
   };
 }
 

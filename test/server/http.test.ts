@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { AuthorizationPageError, AuthorizationRedirectError } from '../../src/oauth/authorize-errors.js';
 import { InvalidClient, InvalidGrant, InvalidScope } from '../../src/oauth/errors.js';
+import { createListener } from '../../src/server/listener.js';
 import type { ConsentView } from '../../src/server/protocol.js';
 import { get, post, startHarness } from './support.js';
 
@@ -315,14 +316,39 @@ describe('security headers', () => {
 });
 
 describe('accepting connections', () => {
+  /** The port's listening sockets, as `ss` sees them: [accept queue, backlog] each. */
+  const listening = (port: string) =>
+    execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(/\s+/).slice(1, 3).map(Number));
+
   it('lets the kernel queue thousands of connections, not the 511 Node asks for (a burst past that waits a second per SYN retry)', async () => {
     const h = await startHarness();
-    const port = new URL(h.url).port;
-    // A listening socket's Send-Q in `ss` is its accept backlog.
-    const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
-    const backlog = Number(line.split(/\s+/)[2]);
     const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
-    expect(backlog).toBe(Math.min(4096, somaxconn));
-    expect(backlog).toBeGreaterThan(511);
+    for (const [, backlog] of listening(new URL(h.url).port)) {
+      expect(backlog).toBe(Math.min(4096, somaxconn));
+      expect(backlog).toBeGreaterThan(511);
+    }
+  });
+
+  it('accepts on four sockets sharing the port (libuv accepts one per socket per turn of the loop), all closed by close()', async () => {
+    const h = await startHarness();
+    const port = new URL(h.url).port;
+    expect(listening(port)).toHaveLength(4);
+    const res = await get(`${h.url}/health`);
+    expect(res.status).toBe(200);
+    await h.listener.close();
+    expect(listening(port)).toHaveLength(0);
+  });
+
+  it('refuses a port another listener holds, as if the sockets did not share ports', async () => {
+    const h = await startHarness();
+    const second = createListener(h.ctx);
+    await expect(second.listen('127.0.0.1', Number(new URL(h.url).port))).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    expect((await get(`${h.url}/health`)).status).toBe(200);
   });
 });
