@@ -1,50 +1,18 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { generateDataKey } from '../../src/keys/data-key.js';
-import { alexaClient, cliClient } from '../../src/oauth/builtin-clients.js';
+import { cliClient } from '../../src/oauth/builtin-clients.js';
 import { GroupCommitter } from '../../src/store/sqlite/group-commit.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-
-const NOW = 1_790_000_000_000;
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createNumberedGrant, initialisedStore, NOW } from './support.js';
 
 describe('durable group commit', () => {
   let file: string;
   let store: SqliteStore;
   beforeEach(async () => {
-    file = join(await mkdtemp(join(tmpdir(), 'ma-auth-gc-')), 'ma-auth.db');
-    store = await SqliteStore.open({ file, key: generateDataKey(), create: true });
-    await store.initialise({
-      owner: { id: 'owner', name: 'o' },
-      clients: [
-        alexaClient('amazon-alexa', ['https://pitangui.amazon.com/api/skill/link/M2X'], 'ab'.repeat(32)),
-      ],
-      now: NOW,
-    });
+    ({ file, store } = await initialisedStore());
   });
 
-  const grant = (i: number) =>
-    store.createGrant({
-      grant: {
-        id: `g${i}`,
-        clientId: 'amazon-alexa',
-        ownerId: 'owner',
-        scope: 'music.read',
-        origin: 'authorization_code',
-      },
-      tokens: [
-        {
-          hash: String(i).padStart(64, '0'),
-          kind: 'refresh',
-          scope: 'music.read',
-          generation: 0,
-          expiresAt: NOW + 1e9,
-        },
-      ],
-      now: NOW,
-    });
+  const grant = (i: number) => createNumberedGrant(store, i);
 
   it('commits writes that arrive together in far fewer transactions, and all of them land', async () => {
     const before = store.commitStats;

@@ -6,18 +6,12 @@
  * WAL being rewound instead of growing, and nothing lost.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { generateDataKey } from '../../src/keys/data-key.js';
-import { alexaClient } from '../../src/oauth/builtin-clients.js';
 import type { CheckpointResult } from '../../src/store/sqlite/checkpoint-worker.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { WalCheckpoints } from '../../src/store/sqlite/wal-checkpoints.js';
+import { createNumberedGrant, initialisedStore } from './support.js';
 
-const NOW = 1_790_000_000_000;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A checkpointer whose every call waits until the test answers it. */
@@ -164,44 +158,9 @@ describe('checkpoint cycle', () => {
 
 describe("the listener store's checkpoint thread", () => {
   it('checkpoints and rewinds the WAL under sustained writes, and every write lands', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'ma-auth-ckpt-')), 'ma-auth.db');
-    const store = await SqliteStore.open({
-      file,
-      key: generateDataKey(),
-      create: true,
-      listener: true,
-      checkpoints: { holdAtFrames: 1000 },
-    });
-    await store.initialise({
-      owner: { id: 'owner', name: 'o' },
-      clients: [
-        alexaClient('amazon-alexa', ['https://pitangui.amazon.com/api/skill/link/M2X'], 'ab'.repeat(32)),
-      ],
-      now: NOW,
-    });
+    const { file, store } = await initialisedStore({ listener: true, checkpoints: { holdAtFrames: 1000 } });
     let n = 0;
-    const grant = () => {
-      const i = n++;
-      return store.createGrant({
-        grant: {
-          id: `g${i}`,
-          clientId: 'amazon-alexa',
-          ownerId: 'owner',
-          scope: 'music.read',
-          origin: 'authorization_code',
-        },
-        tokens: [
-          {
-            hash: i.toString(16).padStart(64, '0'),
-            kind: 'refresh',
-            scope: 'music.read',
-            generation: 0,
-            expiresAt: NOW + 1e9,
-          },
-        ],
-        now: NOW,
-      });
-    };
+    const grant = () => createNumberedGrant(store, n++);
     // SQLite counts the WAL's restarts in its header (the checkpoint sequence
     // number, bytes 12–15): a WAL that is only ever appended to keeps its number.
     const restarts = () => {
