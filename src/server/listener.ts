@@ -209,7 +209,8 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
       try {
         address = await listenOn(server, { port, host, backlog: LISTEN_BACKLOG, reusePort });
       } catch (err) {
-        // A platform without SO_REUSEPORT: one socket, as Node would have it.
+        // A platform without SO_REUSEPORT (Node reports it as unsupported;
+        // not reachable on Linux, where this is tested): one socket.
         if (!['ENOTSUP', 'EOPNOTSUPP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
         reusePort = false;
         address = await listenOn(server, { port, host, backlog: LISTEN_BACKLOG, reusePort });
