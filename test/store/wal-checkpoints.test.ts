@@ -30,10 +30,20 @@ function scripted() {
   };
 }
 
+/** A cycle on a scripted checkpointer: no interval, holding at any WAL size, unless told otherwise. */
+function scriptedCycle(options: { intervalMs?: number; holdAtFrames?: number; fallback?: () => void } = {}) {
+  const worker = scripted();
+  const gate = new WalCheckpoints(worker, {
+    intervalMs: options.intervalMs ?? 0,
+    holdAtFrames: options.holdAtFrames ?? 0,
+    fallback: options.fallback ?? (() => {}),
+  });
+  return { worker, gate };
+}
+
 describe('checkpoint cycle', () => {
   it('holds commits only for the second step, and only when commits landed during the first', async () => {
-    const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
+    const { worker, gate } = scriptedCycle();
     let released = 0;
     gate.onRelease = () => released++;
 
@@ -59,8 +69,7 @@ describe('checkpoint cycle', () => {
   });
 
   it('repeats the unheld step while commits keep landing beside it, so the held one is short', async () => {
-    const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
+    const { worker, gate } = scriptedCycle();
     gate.committed();
     for (let pass = 0; pass < 2; pass++) {
       gate.committed();
@@ -81,8 +90,7 @@ describe('checkpoint cycle', () => {
   });
 
   it('holds after at most four unheld passes, however busy', async () => {
-    const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
+    const { worker, gate } = scriptedCycle();
     gate.committed();
     for (let pass = 0; pass < 4; pass++) {
       for (let i = 0; i < 5; i++) gate.committed();
@@ -98,8 +106,7 @@ describe('checkpoint cycle', () => {
   });
 
   it('does not hold while the WAL is below holdAtFrames: it restarts when a pass finds the log still', async () => {
-    const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 5000, fallback: () => {} });
+    const { worker, gate } = scriptedCycle({ holdAtFrames: 5000 });
     gate.committed();
     gate.committed();
     worker.calls[0]!.resolve({ log: 4999, checkpointed: 4999 });
@@ -114,16 +121,14 @@ describe('checkpoint cycle', () => {
   });
 
   it('waits the interval between cycles', async () => {
-    const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 60_000, holdAtFrames: 0, fallback: () => {} });
+    const { worker, gate } = scriptedCycle({ intervalMs: 60_000 });
     gate.committed();
     expect(worker.calls).toHaveLength(0);
   });
 
   it('hands checkpointing back to SQLite when the worker fails, releasing any hold', async () => {
-    const worker = scripted();
     let fellBack = 0;
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => fellBack++ });
+    const { worker, gate } = scriptedCycle({ fallback: () => fellBack++ });
     let released = 0;
     gate.onRelease = () => released++;
     gate.committed();
@@ -142,8 +147,7 @@ describe('checkpoint cycle', () => {
   });
 
   it('closing waits for a running cycle, then closes the worker', async () => {
-    const worker = scripted();
-    const gate = new WalCheckpoints(worker, { intervalMs: 0, holdAtFrames: 0, fallback: () => {} });
+    const { worker, gate } = scriptedCycle();
     gate.committed();
     const closing = gate.close();
     await tick();

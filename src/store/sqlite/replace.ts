@@ -95,15 +95,14 @@ function copyStatements(db: DatabaseSync, table: string): string[] {
   const columns = (schema: string) =>
     db.prepare(`PRAGMA ${schema}.table_info("${table}")`).all() as { name: string; pk: number }[];
   const main = columns('main');
-  const names = main.map((c) => `"${c.name}"`);
+  const list = main.map((c) => `"${c.name}"`).join(', ');
   const withoutRowid = (db.prepare(`PRAGMA main.table_list("${table}")`).get() as { wr: number }).wr === 1;
   if (!withoutRowid) {
     const same =
-      names.join(',') ===
+      list ===
       columns('incoming')
         .map((c) => `"${c.name}"`)
-        .join(',');
-    const list = names.join(', ');
+        .join(', ');
     return [
       same
         ? `INSERT INTO main."${table}" SELECT * FROM incoming."${table}"`
@@ -119,7 +118,6 @@ function copyStatements(db: DatabaseSync, table: string): string[] {
       `SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`,
     )
     .all(table) as { name: string; sql: string }[];
-  const list = names.join(', ');
   return [
     ...indexes.map((i) => `DROP INDEX main."${i.name}"`),
     `INSERT INTO main."${table}" (${list}) SELECT ${list} FROM incoming."${table}" ORDER BY ${key.join(', ')}`,
