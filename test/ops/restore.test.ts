@@ -420,6 +420,23 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     db.prepare('UPDATE sqlite_master SET sql = ? WHERE type = ? AND name = ?').run(sql, 'index', name);
     db.exec('PRAGMA writable_schema = OFF');
   };
+  /** Rewrites the primary key clause of `table`'s definition. */
+  const setPrimaryKey = (db: DatabaseSync, table: string, from: string, to: string) => {
+    const { sql } = db
+      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)
+      .get(table) as {
+      sql: string;
+    };
+    if (!sql.includes(from)) throw new Error(`${table} has no ${from}`);
+    db.exec('PRAGMA writable_schema = ON');
+    db.prepare('UPDATE sqlite_master SET sql = ? WHERE type = ? AND name = ?').run(
+      sql.replace(from, to),
+      'table',
+      table,
+    );
+    db.exec('PRAGMA writable_schema = OFF');
+  };
+  const TOKENS_PK = 'PRIMARY KEY (grant_id, generation, seq)';
   const integrity = (file: string) => {
     const db = new DatabaseSync(file, { readOnly: true });
     try {
@@ -451,6 +468,72 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     expect(integrity(install.storeFile)).toEqual(['ok']);
     expect(logicalDump(install.storeFile, key)).toEqual(dump);
     expect(dump.legacy_imports).toHaveLength(3);
+  });
+
+  it("a WITHOUT ROWID table's b-tree out of key order (no integrity check sees it): restored in order, every row found by its key", async () => {
+    const key = await installKey(install);
+    const dump = logicalDump(install.storeFile, key);
+    // Declared descending, rebuilt so, declared ascending again: the tokens
+    // b-tree's keys run backwards under the definition it is read with.
+    const file = await backupOfAlteredCopy(
+      'tokens-reversed',
+      (db) => setPrimaryKey(db, 'tokens', TOKENS_PK, 'PRIMARY KEY (grant_id DESC, generation, seq)'),
+      (db) => db.exec('REINDEX tokens'),
+      (db) => setPrimaryKey(db, 'tokens', 'PRIMARY KEY (grant_id DESC, generation, seq)', TOKENS_PK),
+    );
+    const r = await cli(install, ['restore', file, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(integrity(install.storeFile)).toEqual(['ok']);
+    expect(logicalDump(install.storeFile, key)).toEqual(dump);
+    const db = new DatabaseSync(install.storeFile, { readOnly: true });
+    try {
+      const keys = db.prepare('SELECT grant_id, generation, seq FROM tokens').all() as {
+        grant_id: string;
+        generation: number;
+        seq: number;
+      }[];
+      expect(keys.length).toBeGreaterThan(2);
+      const byKey = db.prepare(
+        'SELECT 1 AS found FROM tokens WHERE grant_id = ? AND generation = ? AND seq = ?',
+      );
+      const missed = keys.filter((k) => byKey.get(k.grant_id, k.generation, k.seq) === undefined);
+      expect(missed).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rows that repeat a WITHOUT ROWID primary key: refused, the store untouched', async () => {
+    const key = await installKey(install);
+    const dump = logicalDump(install.storeFile, key);
+    const sums = await storeChecksums(install);
+    // A second row under one token's key, added while the key was declared
+    // wider (the row layout is the same; the indexes, whose entries carry the
+    // key, dropped meanwhile), then the key declared as it is.
+    const wider = 'PRIMARY KEY (grant_id, generation, seq, hash)';
+    const file = await backupOfAlteredCopy(
+      'pk-repeated',
+      (db) => db.exec('DROP INDEX tokens_hash; DROP INDEX tokens_expires'),
+      (db) => setPrimaryKey(db, 'tokens', TOKENS_PK, wider),
+      (db) =>
+        db.exec(
+          `INSERT INTO tokens SELECT grant_id, generation, seq, randomblob(32), kind, scope, created_at,
+             expires_at, used_at, last_used_at, superseded_at, revoked_at FROM tokens LIMIT 1`,
+        ),
+      (db) => setPrimaryKey(db, 'tokens', wider, TOKENS_PK),
+      (db) =>
+        db.exec(
+          'CREATE UNIQUE INDEX tokens_hash ON tokens(hash); CREATE INDEX tokens_expires ON tokens(expires_at)',
+        ),
+    );
+    const r = await cli(install, ['restore', file, '--yes']);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(
+      /breaks a unique index: UNIQUE constraint failed: tokens\.grant_id, tokens\.generation, tokens\.seq/,
+    );
+    expect(r.stderr).toContain('Nothing was changed');
+    expect(await storeChecksums(install)).toEqual(sums);
+    expect(logicalDump(install.storeFile, key)).toEqual(dump);
   });
 
   it('rows that break a UNIQUE index: refused, the store untouched', async () => {

@@ -16,9 +16,10 @@
  * and each index's b-tree in key order, page after page, instead of inserting
  * row by row into every index at random places (5–10× faster on a large
  * store, and the write lock is held that much less). It copies index entries
- * as they are in the incoming file, and does not test UNIQUE, so the caller
- * must hand over a file whose indexes were rebuilt from its rows (restore:
- * openBackup's rebuildIndexes — REINDEX, which does test it).
+ * — and a WITHOUT ROWID table's own b-tree, its primary key — as they are in
+ * the incoming file, and does not test UNIQUE, so the caller must hand over a
+ * file whose indexes were rebuilt from its rows (restore: openBackup's
+ * rebuildIndexes — REINDEX, which does test it).
  *
  * The caller also vouches for the incoming file's foreign keys (restore: it
  * passed `foreign_key_check` when verified, and every later write to it ran
@@ -56,11 +57,11 @@ export function replaceContents(
     if (missing.length > 0 || incoming.size !== tables.length) {
       throw new StoreError('conflict', `the two stores do not have the same tables (${missing.join(', ')})`);
     }
-    const copies = tables.map((t) => copyStatements(db, t));
+    const copies = tables.map((t) => copyStatement(db, t));
     writeTransaction(db, () => {
       for (const t of tables) db.exec(`DELETE FROM main."${t}"`);
-      copies.forEach((statements, i) => {
-        for (const sql of statements) db.exec(sql);
+      copies.forEach((sql, i) => {
+        db.exec(sql);
         options.onTable?.(tables[i] as string, i + 1, tables.length);
       });
       // AUTOINCREMENT counters: the copy above wrote its own rows here; take the incoming ones instead.
@@ -79,50 +80,27 @@ export function replaceContents(
 }
 
 /**
- * `SELECT *` — what the transfer optimisation needs — for a rowid table with
- * the same columns in the same order in both files (always, at the same
- * schema version). Named columns otherwise, so a difference can never shift
- * values between columns.
+ * `SELECT *` — what the transfer optimisation needs — for a table with the
+ * same columns in the same order in both files (always, at the same schema
+ * version). Named columns otherwise, so a difference can never shift values
+ * between columns.
  *
- * A WITHOUT ROWID table's primary key is the table's own b-tree, which REINDEX
- * does not rebuild: its rows are inserted one by one in key order, so its
- * uniqueness is enforced on the way in. Its other indexes are dropped first
- * and built again after, from the rows (sorted, UNIQUE tested): kept, every
- * row would have been inserted into each of them at a random place — for the
- * tokens table's hash index, 3 s of a 100,000-grant restore.
+ * A WITHOUT ROWID table (tokens) is copied the same way: its own b-tree is
+ * its primary key's index, and the REINDEX that verification ran rebuilt it
+ * like any other index (sorted again from the rows, the primary key tested
+ * for repeats; snapshot.ts rebuildIndexes). Copying its pages and its
+ * indexes' pages takes less than half the time of inserting its rows and
+ * building its indexes again, and the write lock is held that much less.
  */
-function copyStatements(db: DatabaseSync, table: string): string[] {
+function copyStatement(db: DatabaseSync, table: string): string {
   const columns = (schema: string) =>
-    db.prepare(`PRAGMA ${schema}.table_info("${table}")`).all() as { name: string; pk: number }[];
-  const main = columns('main');
-  const list = main.map((c) => `"${c.name}"`).join(', ');
-  const withoutRowid = (db.prepare(`PRAGMA main.table_list("${table}")`).get() as { wr: number }).wr === 1;
-  if (!withoutRowid) {
-    const same =
-      list ===
-      columns('incoming')
-        .map((c) => `"${c.name}"`)
-        .join(', ');
-    return [
-      same
-        ? `INSERT INTO main."${table}" SELECT * FROM incoming."${table}"`
-        : `INSERT INTO main."${table}" (${list}) SELECT ${list} FROM incoming."${table}"`,
-    ];
-  }
-  const key = main
-    .filter((c) => c.pk > 0)
-    .sort((a, b) => a.pk - b.pk)
-    .map((c) => `"${c.name}"`);
-  const indexes = db
-    .prepare(
-      `SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`,
-    )
-    .all(table) as { name: string; sql: string }[];
-  return [
-    ...indexes.map((i) => `DROP INDEX main."${i.name}"`),
-    `INSERT INTO main."${table}" (${list}) SELECT ${list} FROM incoming."${table}" ORDER BY ${key.join(', ')}`,
-    ...indexes.map((i) => i.sql),
-  ];
+    (db.prepare(`PRAGMA ${schema}.table_info("${table}")`).all() as { name: string }[])
+      .map((c) => `"${c.name}"`)
+      .join(', ');
+  const list = columns('main');
+  return list === columns('incoming')
+    ? `INSERT INTO main."${table}" SELECT * FROM incoming."${table}"`
+    : `INSERT INTO main."${table}" (${list}) SELECT ${list} FROM incoming."${table}"`;
 }
 
 function hasSequence(db: DatabaseSync, schema: string): boolean {
