@@ -23,6 +23,22 @@ export function randomToken(kind: TokenKind): string {
   return TOKEN_PREFIXES[kind] + randomSlice(32).toString('base64url');
 }
 
+/** The bytes of issue time in front of an access or refresh token's random bytes. */
+export const ISSUED_TIME_BYTES = 6;
+
+/**
+ * An access or refresh token: its issue time (epoch milliseconds, 6 bytes,
+ * big-endian), then 256 random bits, in base64url — 51 characters after the
+ * prefix. The time is not a secret and nothing reads it as a time: it puts
+ * the store's index entry of a new token beside the last one (token-hash.ts).
+ */
+export function issuedToken(kind: 'accessToken' | 'refreshToken', now: number): string {
+  const bytes = Buffer.allocUnsafe(ISSUED_TIME_BYTES + 32);
+  bytes.writeUIntBE(Math.min(Math.max(Math.trunc(now), 0), 2 ** 48 - 1), 0, ISSUED_TIME_BYTES);
+  randomSlice(32).copy(bytes, ISSUED_TIME_BYTES);
+  return TOKEN_PREFIXES[kind] + bytes.toString('base64url');
+}
+
 /**
  * A random identifier (not a secret): 127 random bits, base64url. The top bit
  * is cleared so the id starts with a letter (A–f), never `-` or `_`: ids are

@@ -5,7 +5,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
-import { sha256Hex } from '../crypto/hash.js';
+import { tokenHash } from '../crypto/token-hash.js';
 import type { TokenLookup } from '../store/types.js';
 import { authenticateClient, type ClientRequest } from './client-auth.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
@@ -41,7 +41,7 @@ export async function introspect(
   const presented = param(request.body, 'token');
   if (!presented) throw new InvalidRequest('token is missing');
   // token_type_hint is optional and only an optimisation (RFC 7662 §2.1): both kinds share one table.
-  const found = await deps.store.findToken(sha256Hex(presented));
+  const found = await deps.store.findToken(tokenHash(presented));
   const active = found !== null && isActive(found, deps.now());
   emit(deps, { kind: 'introspection', active });
   if (!found || !active) return { active: false };

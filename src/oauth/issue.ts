@@ -5,8 +5,8 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
-import { sha256Hex } from '../crypto/hash.js';
-import { randomToken } from '../crypto/random-token.js';
+import { issuedToken } from '../crypto/random-token.js';
+import { tokenHash } from '../crypto/token-hash.js';
 import type { NewToken } from '../store/types.js';
 
 export interface TokenResponse {
@@ -36,11 +36,11 @@ export function mintTokens(input: {
   accessScope: string;
   refresh: { scope: string; idleTtlS: number } | null;
 }): MintedPair {
-  const accessToken = randomToken('accessToken');
-  const refreshToken = input.refresh ? randomToken('refreshToken') : null;
+  const accessToken = issuedToken('accessToken', input.now);
+  const refreshToken = input.refresh ? issuedToken('refreshToken', input.now) : null;
   const records: NewToken[] = [
     {
-      hash: sha256Hex(accessToken),
+      hash: tokenHash(accessToken),
       kind: 'access',
       scope: input.accessScope,
       generation: 0,
@@ -49,7 +49,7 @@ export function mintTokens(input: {
   ];
   if (refreshToken && input.refresh) {
     records.push({
-      hash: sha256Hex(refreshToken),
+      hash: tokenHash(refreshToken),
       kind: 'refresh',
       scope: input.refresh.scope,
       generation: 0,

@@ -7,7 +7,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
-import { sha256Hex } from '../crypto/hash.js';
+import { tokenHash } from '../crypto/token-hash.js';
 import { audit } from './audit.js';
 import { authenticateClient, type ClientRequest } from './client-auth.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
@@ -22,7 +22,7 @@ export async function revoke(request: ClientRequest, deps: OAuthDeps, meta: Requ
   const presented = param(request.body, 'token');
   if (!presented) throw new InvalidRequest('token is missing');
   // token_type_hint is ignored: every kind is looked up anyway (RFC 7009 §2.1).
-  const found = await deps.store.findToken(sha256Hex(presented));
+  const found = await deps.store.findToken(tokenHash(presented));
   if (!found) {
     await cancelDeviceAuthorization(deps, { clientId: client.id, deviceCode: presented });
     return;

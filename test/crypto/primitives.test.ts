@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { constantEquals } from '../../src/crypto/constant-equals.js';
 import { sha256Hex } from '../../src/crypto/hash.js';
 import { hkdf } from '../../src/crypto/hkdf.js';
-import { randomId, randomToken, TOKEN_PATTERN, TOKEN_PREFIXES } from '../../src/crypto/random-token.js';
+import {
+  issuedToken,
+  randomId,
+  randomToken,
+  TOKEN_PATTERN,
+  TOKEN_PREFIXES,
+} from '../../src/crypto/random-token.js';
+import { tokenHash } from '../../src/crypto/token-hash.js';
 import { decodeKey, encodeKey, fingerprint, generateDataKey } from '../../src/keys/data-key.js';
 import { cliClientSecret } from '../../src/oauth/builtin-clients.js';
 
@@ -32,6 +39,46 @@ describe('crypto primitives', () => {
       expect(`log line ${token} end`.replace(TOKEN_PATTERN, '[redacted]')).toBe('log line [redacted] end');
     }
     expect(randomToken('refreshToken')).not.toBe(randomToken('refreshToken'));
+  });
+
+  it('access and refresh tokens carry their prefix, their issue time and 256 random bits', () => {
+    const now = Date.UTC(2026, 10, 21, 12, 0, 0, 123);
+    for (const kind of ['accessToken', 'refreshToken'] as const) {
+      const token = issuedToken(kind, now);
+      expect(token).toMatch(new RegExp(`^${TOKEN_PREFIXES[kind]}[A-Za-z0-9_-]{51}$`));
+      const bytes = Buffer.from(token.slice(TOKEN_PREFIXES[kind].length), 'base64url');
+      expect(bytes).toHaveLength(38);
+      expect(bytes.readUIntBE(0, 6)).toBe(now);
+      expect(`log line ${token} end`.replace(TOKEN_PATTERN, '[redacted]')).toBe('log line [redacted] end');
+    }
+    const many = Array.from({ length: 2000 }, () => issuedToken('refreshToken', now).slice(15));
+    expect(new Set(many).size).toBe(many.length);
+  });
+
+  it("a token's store key: its issue time, then its SHA-256, so new keys sort after older ones", () => {
+    const early = issuedToken('refreshToken', 1_000_000);
+    const late = issuedToken('accessToken', 2_000_000);
+    for (const [token, time] of [
+      [early, 1_000_000],
+      [late, 2_000_000],
+    ] as const) {
+      const key = tokenHash(token);
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      expect(key.slice(0, 12)).toBe(time.toString(16).padStart(12, '0'));
+      expect(key.slice(12)).toBe(sha256Hex(token).slice(0, 52));
+    }
+    expect(tokenHash(early) < tokenHash(late)).toBe(true);
+    // Anything else — tokens of the earlier form, legacy tokens, a near miss — keeps its full SHA-256.
+    for (const other of [
+      randomToken('refreshToken'),
+      'legacy-rt-1-yyyyyyyyyyyyyyyyyyyyyyyy',
+      `${early}x`,
+      early.slice(0, -1),
+      early.replace('maa_rt_', 'maa_ac_'),
+      early.replace(/.$/, '+'),
+    ]) {
+      expect(tokenHash(other)).toBe(sha256Hex(other));
+    }
   });
 
   it('ids never start with "-" or "_" (they are command arguments), and do not repeat', () => {

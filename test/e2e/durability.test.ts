@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/crypto/hash.js';
 import { randomToken } from '../../src/crypto/random-token.js';
+import { tokenHash } from '../../src/crypto/token-hash.js';
 import { decodeKey } from '../../src/keys/data-key.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { createTestInstall, type Install, type Listener, startListener } from '../support/install.js';
@@ -39,7 +39,7 @@ async function preIssue(install: Install, count: number): Promise<string[]> {
         },
         tokens: [
           {
-            hash: sha256Hex(refresh),
+            hash: tokenHash(refresh),
             kind: 'refresh',
             scope: 'music.read music.control',
             generation: 0,
@@ -113,7 +113,7 @@ describe('durability of concurrent refreshes (group commit)', () => {
       const db = new DatabaseSync(join(dir, 'ma-auth.db'));
       const row = db
         .prepare('SELECT kind FROM tokens WHERE hash = ?')
-        .get(Buffer.from(sha256Hex(token), 'hex'));
+        .get(Buffer.from(tokenHash(token), 'hex'));
       db.close();
       if (row) found++;
     }

@@ -7,7 +7,7 @@
  * issued: that test checks that exactly that changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/crypto/hash.js';
+import { tokenHash } from '../../src/crypto/token-hash.js';
 import { createTestInstall, type Install, type Listener, startListener } from '../support/install.js';
 import { expectCleanLogs, expectOAuthError } from './support/expect.js';
 import {
@@ -390,7 +390,7 @@ describe('a replayed authorization code', () => {
     const approved = await authorizeAndApprove(alexa, { pkce: true });
     const first = await alexa.exchangeCode(approved.callback, approved.verifier as string);
     expectTokenResponse(first);
-    const issued = [first.tokens.access_token, first.tokens.refresh_token as string].map(sha256Hex);
+    const issued = [first.tokens.access_token, first.tokens.refresh_token as string].map(tokenHash);
     const grantId = dumpStore(install).tables.tokens?.find((t) => t.hash === issued[0])?.grant_id;
     expect(grantId).toBeDefined();
 

@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/crypto/hash.js';
+import { tokenHash } from '../../src/crypto/token-hash.js';
 import { MAX_UNCONFIRMED_REFRESH_TOKENS, REFRESH_GRACE_S } from '../../src/oauth/policy.js';
 import { createTestInstall, type Install, type Listener, startListener } from '../support/install.js';
 import { expectCleanLogs } from './support/expect.js';
@@ -48,7 +48,7 @@ function grantOf(token: string): string {
   return withDatabase(install, (db) => {
     const row = db
       .prepare('SELECT grant_id FROM tokens WHERE hash = ?')
-      .get(Buffer.from(sha256Hex(token), 'hex'));
+      .get(Buffer.from(tokenHash(token), 'hex'));
     if (!row) throw new Error('token not in the store');
     return row.grant_id as string;
   });

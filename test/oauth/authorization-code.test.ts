@@ -50,8 +50,8 @@ describe('authorization code grant (RFC 6749 §4.1.3)', () => {
     const { code } = await linkAlexa(fx);
     const res = await exchange({ code, redirect_uri: REDIRECT });
     expect(res).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'music.read music.control' });
-    expect(res.access_token).toMatch(/^maa_at_[A-Za-z0-9_-]{43}$/);
-    expect(res.refresh_token).toMatch(/^maa_rt_[A-Za-z0-9_-]{43}$/);
+    expect(res.access_token).toMatch(/^maa_at_[A-Za-z0-9_-]{51}$/);
+    expect(res.refresh_token).toMatch(/^maa_rt_[A-Za-z0-9_-]{51}$/);
     expect(await active(res.access_token)).toBe(true);
   });
 

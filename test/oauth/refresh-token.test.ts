@@ -1,10 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/crypto/hash.js';
+import { randomId, randomToken } from '../../src/crypto/random-token.js';
+import { tokenHash } from '../../src/crypto/token-hash.js';
 import { MUSIC_ASSISTANT_CLIENT_ID } from '../../src/oauth/builtin-clients.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 import { introspect } from '../../src/oauth/introspect.js';
+import { revoke } from '../../src/oauth/revoke.js';
 import { token } from '../../src/oauth/token.js';
 import {
+  ALEXA_ID,
   ALEXA_PKCE_ID,
   alexaTokens,
   basic,
@@ -52,7 +56,7 @@ function liveRefreshTokens(grantId: string) {
 }
 
 async function grantIdOf(refreshToken: string) {
-  return (await fx.store.findToken(sha256Hex(refreshToken)))!.grant.id;
+  return (await fx.store.findToken(tokenHash(refreshToken)))!.grant.id;
 }
 
 describe('refresh (DESIGN.md "Refresh", RFC 9700 §4.14)', () => {
@@ -212,5 +216,45 @@ describe('refresh (DESIGN.md "Refresh", RFC 9700 §4.14)', () => {
     fx.advance(DAY);
     await refresh(fx, t0.refresh_token!);
     expect((await fx.store.getGrant(await grantIdOf(t0.refresh_token!)))?.lastUsedAt).toBe(fx.now());
+  });
+});
+
+describe('tokens issued before they carried their issue time (43 characters)', () => {
+  it('still introspect, refresh and revoke: found by their full SHA-256', async () => {
+    const scope = 'music.read music.control';
+    const now = fx.deps.now();
+    const oldAccess = randomToken('accessToken');
+    const oldRefresh = randomToken('refreshToken');
+    await fx.store.createGrant({
+      grant: { id: randomId(), clientId: ALEXA_ID, ownerId: 'owner-1', scope, origin: 'authorization_code' },
+      tokens: [
+        { hash: sha256Hex(oldAccess), kind: 'access', scope, generation: 0, expiresAt: now + 3600_000 },
+        { hash: sha256Hex(oldRefresh), kind: 'refresh', scope, generation: 0, expiresAt: now + 180 * DAY },
+      ],
+      now,
+    });
+    expect((await introspection(oldAccess)).active).toBe(true);
+
+    const next = await refresh(fx, oldRefresh);
+    expect(next.refresh_token).toMatch(/^maa_rt_[A-Za-z0-9_-]{51}$/);
+    expect((await introspection(next.access_token)).active).toBe(true);
+    expect((await refresh(fx, next.refresh_token!)).refresh_token).toMatch(/^maa_rt_/);
+    // Presenting the new token retired the old one: reuse past the grace window revokes the family.
+    fx.advance(11_000);
+    expect(await refreshError(refresh(fx, oldRefresh))).toBe('invalid_grant');
+    expect((await introspection(next.access_token)).active).toBe(false);
+
+    const another = randomToken('accessToken');
+    await fx.store.createGrant({
+      grant: { id: randomId(), clientId: ALEXA_ID, ownerId: 'owner-1', scope, origin: 'authorization_code' },
+      tokens: [{ hash: sha256Hex(another), kind: 'access', scope, generation: 0, expiresAt: now + 7200_000 }],
+      now,
+    });
+    await revoke(
+      { authorization: basic(ALEXA_ID, fx.secrets.alexa), body: { token: another } },
+      fx.deps,
+      META,
+    );
+    expect((await introspection(another)).active).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { open as openSealed, seal } from '../../src/crypto/aead.js';
 import { sha256Hex } from '../../src/crypto/hash.js';
+import { tokenHash } from '../../src/crypto/token-hash.js';
 import { type DataKey, decodeKey } from '../../src/keys/data-key.js';
 import { authorize } from '../../src/oauth/authorize.js';
 import { CLI_CLIENT_ID, cliClientSecret, GRANT_TYPES } from '../../src/oauth/builtin-clients.js';
@@ -214,7 +215,7 @@ export async function countActive(
       let n = 0;
       const now = Date.now();
       for (const t of tokens) {
-        const found = await store.findToken(sha256Hex(t));
+        const found = await store.findToken(tokenHash(t));
         if (found && isActive(found, now)) n++;
       }
       return n;
@@ -453,7 +454,7 @@ export function bulkPopulate(install: Install, key: DataKey, grants: number, fro
       grant.run(id, install.alexa.clientId, owner, SCOPE, now, now);
       // Keyed by (grant, generation, seq), the hash as its 32 bytes (migration 4).
       tok.run(
-        Buffer.from(sha256Hex(bulkToken('rt', i)), 'hex'),
+        Buffer.from(tokenHash(bulkToken('rt', i)), 'hex'),
         'refresh',
         id,
         SCOPE,
@@ -462,7 +463,7 @@ export function bulkPopulate(install: Install, key: DataKey, grants: number, fro
         now + 180 * 24 * 3600 * 1000,
       );
       tok.run(
-        Buffer.from(sha256Hex(bulkToken('at', i)), 'hex'),
+        Buffer.from(tokenHash(bulkToken('at', i)), 'hex'),
         'access',
         id,
         SCOPE,

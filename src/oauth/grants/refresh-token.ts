@@ -16,8 +16,9 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
-import { sha256Hex } from '../../crypto/hash.js';
-import { randomToken } from '../../crypto/random-token.js';
+
+import { issuedToken } from '../../crypto/random-token.js';
+import { tokenHash } from '../../crypto/token-hash.js';
 import type { ClientRecord } from '../../store/types.js';
 import { audit } from '../audit.js';
 import { GRANT_TYPES } from '../builtin-clients.js';
@@ -39,7 +40,7 @@ async function handler(
 ): Promise<TokenResponse> {
   const presented = param(body, 'refresh_token');
   if (!presented) throw new InvalidRequest('refresh_token is missing');
-  const presentedHash = sha256Hex(presented);
+  const presentedHash = tokenHash(presented);
   // Without `scope` (Alexa never sends one) the grant's scope is used, decided
   // inside the rotation's transaction; only a down-scoping request reads the
   // grant first.
@@ -55,15 +56,15 @@ async function handler(
   }
 
   const now = deps.now();
-  const accessToken = randomToken('accessToken');
-  const refreshToken = randomToken('refreshToken');
+  const accessToken = issuedToken('accessToken', now);
+  const refreshToken = issuedToken('refreshToken', now);
   const { accessTokenTtl, refreshIdleTtl } = deps.settings;
   const result = await deps.store.rotateRefreshToken({
     presentedHash,
     clientId: client.id,
     now,
-    refreshHash: sha256Hex(refreshToken),
-    accessHash: sha256Hex(accessToken),
+    refreshHash: tokenHash(refreshToken),
+    accessHash: tokenHash(accessToken),
     accessScope,
     accessExpiresAt: now + accessTokenTtl * 1000,
     refreshIdleMs: refreshIdleTtl * 1000,
