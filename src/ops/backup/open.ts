@@ -14,7 +14,13 @@ import { StoreError } from '../../store/errors.js';
 import { LATEST_SCHEMA_VERSION } from '../../store/sqlite/migrations.js';
 import { openAllSealed } from '../../store/sqlite/reseal.js';
 import { SEALED } from '../../store/sqlite/sealed-fields.js';
-import { checkIntegrity, openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
+import {
+  checkAndRebuild,
+  checkIntegrity,
+  openSnapshot,
+  type StoreFacts,
+  storeFacts,
+} from '../../store/sqlite/snapshot.js';
 import { KEY_CHECK_TEXT } from '../../store/sqlite/sqlite-store.js';
 import { openChunks } from '../backup-format/chunks.js';
 import { BackupError } from '../backup-format/errors.js';
@@ -56,12 +62,20 @@ export interface OpenBackupInput {
   readonly onProgress?: OnProgress;
   /**
    * Rebuild every index of the snapshot from its rows instead of checking
-   * them against the rows (snapshot.ts checkIntegrity 'rebuild'), first,
-   * before anything reads through them: for restore, whose swap copies the
-   * snapshot's indexes as they are. Otherwise — `backup --verify`, `init
-   * --force` — the full integrity_check, and the snapshot is left as it is.
+   * them against the rows (snapshot.ts checkAndRebuild), before anything
+   * reads through them: for restore, whose swap copies the snapshot's
+   * indexes as they are. The sealed values are opened meanwhile, on this
+   * thread. Otherwise — `backup --verify`, `init --force` — the full
+   * integrity_check, and the snapshot is left as it is.
    */
   readonly rebuildIndexes?: boolean;
+  /**
+   * Work of the caller's to run while the file key is derived — for a
+   * passphrase, scrypt on the thread pool, half a second in which the event
+   * loop has nothing else to do. Called once the passphrase is in hand, never
+   * for a file refused before that; its failure fails the opening.
+   */
+  readonly whileKeyDerives?: () => Promise<void>;
 }
 
 export interface OpenedBackup extends BackupInfo {
@@ -110,7 +124,7 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
     }
     const manifest = payload.manifest();
     const snapshotKey = snapshotKeyFor(header, manifest, input);
-    const facts = verifySnapshot(snapshotFile, header, snapshotKey, input);
+    const facts = await verifySnapshot(snapshotFile, header, snapshotKey, input);
     return {
       file: input.file,
       bytes: size,
@@ -144,7 +158,7 @@ async function fileKeyFor(header: BackupHeader, input: OpenBackupInput): Promise
   if (header.kdf.name === 'scrypt') {
     const passphrase = await input.passphrase();
     input.onProgress?.('key', 0, 1);
-    fileKey = await passphraseKey(passphrase, header.kdf);
+    [fileKey] = await Promise.all([passphraseKey(passphrase, header.kdf), input.whileKeyDerives?.()]);
   } else {
     const key = input.currentKey;
     if (!key || key.id !== header.keyId) {
@@ -155,6 +169,7 @@ async function fileKeyFor(header: BackupHeader, input: OpenBackupInput): Promise
       );
     }
     fileKey = dataKeyFileKey(key, header.kdf);
+    await input.whileKeyDerives?.();
   }
   const expected = Buffer.from(header.keyCheck, 'base64url');
   const actual = Buffer.from(keyCheck(fileKey), 'base64url');
@@ -184,23 +199,38 @@ function snapshotKeyFor(header: BackupHeader, manifest: Manifest, input: OpenBac
   return key;
 }
 
-function verifySnapshot(
+async function verifySnapshot(
   file: string,
   header: BackupHeader,
   key: DataKey,
   input: OpenBackupInput,
-): StoreFacts {
+): Promise<StoreFacts> {
   const bad = (what: string, cause?: unknown) =>
     new BackupError('bad_snapshot', `${input.file}: the store inside is not usable (${what})`, { cause });
   let db: ReturnType<typeof openSnapshot>;
   try {
     db = openSnapshot(file, { readOnly: !input.rebuildIndexes });
+    // Read here while the worker rebuilds (checkAndRebuild).
+    if (input.rebuildIndexes) db.exec('PRAGMA journal_mode = WAL');
   } catch (err) {
     throw bad((err as Error).message, err);
   }
+  const openEverySealed = () =>
+    openAllSealed(db, key, { onProgress: (done, total) => input.onProgress?.('verify', done, total) });
   try {
     input.onProgress?.('check', 0, 1);
-    checkIntegrity(db, 'the snapshot', input.rebuildIndexes ? 'rebuild' : 'check');
+    // A value that does not open is reported after the checks below, as
+    // when they ran first: they say more precisely what is wrong.
+    const sealed: { failure?: { err: unknown } } = {};
+    if (input.rebuildIndexes) {
+      await checkAndRebuild(db, 'the snapshot', file, () => {
+        try {
+          openEverySealed();
+        } catch (err) {
+          sealed.failure = { err };
+        }
+      });
+    } else checkIntegrity(db, 'the snapshot');
     const facts = storeFacts(db, input.now);
     if (facts.schemaVersion !== header.schemaVersion) {
       throw bad(`schema ${facts.schemaVersion}, the header says ${header.schemaVersion}`);
@@ -211,7 +241,8 @@ function verifySnapshot(
     if (openSealed(key, check.value, SEALED.keyCheck.context).toString('utf8') !== KEY_CHECK_TEXT) {
       throw bad('the key check does not verify');
     }
-    openAllSealed(db, key, { onProgress: (done, total) => input.onProgress?.('verify', done, total) });
+    if (!input.rebuildIndexes) openEverySealed();
+    else if (sealed.failure) throw sealed.failure.err;
     return facts;
   } catch (err) {
     if (err instanceof BackupError) throw err;

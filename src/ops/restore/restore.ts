@@ -43,27 +43,38 @@ export interface PreparedRestore {
   readonly changesSecretFile: boolean;
 }
 
+/**
+ * What the live store holds now. Opening it checks it is sealed with `key`,
+ * and migrates it. A store that is gone (the data dir was lost, the config
+ * dir kept) is created empty, to be filled by the swap.
+ */
+export async function inspectLiveStore(input: {
+  storeFile: string;
+  key: DataKey;
+  now: number;
+}): Promise<StoreFacts> {
+  const store = await SqliteStore.open({ file: input.storeFile, key: input.key, create: true });
+  await store.close();
+  const live = openDatabase(input.storeFile);
+  try {
+    return storeFacts(live, input.now);
+  } finally {
+    live.close();
+  }
+}
+
 export async function prepareRestore(input: {
   backup: OpenedBackup;
   storeFile: string;
   musicAssistantSecretFile: string;
   key: DataKey;
   now: number;
+  /** inspectLiveStore's answer at the same `now`, if the caller has it already. */
+  current?: StoreFacts;
   onProgress?: OnProgress;
 }): Promise<PreparedRestore> {
   const { backup, key } = input;
-  // Opening checks the live store is sealed with `key`, and migrates it. A
-  // store that is gone (the data dir was lost, the config dir kept) is
-  // created empty, to be filled by the swap.
-  const store = await SqliteStore.open({ file: input.storeFile, key, create: true });
-  await store.close();
-  const live = openDatabase(input.storeFile);
-  let current: StoreFacts;
-  try {
-    current = storeFacts(live, input.now);
-  } finally {
-    live.close();
-  }
+  const current = input.current ?? (await inspectLiveStore(input));
 
   const db = openSnapshot(backup.snapshotFile);
   try {

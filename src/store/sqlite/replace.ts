@@ -19,7 +19,7 @@
  * — and a WITHOUT ROWID table's own b-tree, its primary key — as they are in
  * the incoming file, and does not test UNIQUE, so the caller must hand over a
  * file whose indexes were rebuilt from its rows (restore: openBackup's
- * rebuildIndexes — REINDEX, which does test it).
+ * checkAndRebuild — REINDEX, which does test it).
  *
  * The caller also vouches for the incoming file's foreign keys (restore: it
  * passed `foreign_key_check` when verified, and every later write to it ran
@@ -88,7 +88,7 @@ export function replaceContents(
  * A WITHOUT ROWID table (tokens) is copied the same way: its own b-tree is
  * its primary key's index, and the REINDEX that verification ran rebuilt it
  * like any other index (sorted again from the rows, the primary key tested
- * for repeats; snapshot.ts rebuildIndexes). Copying its pages and its
+ * for repeats; snapshot.ts checkAndRebuild). Copying its pages and its
  * indexes' pages takes less than half the time of inserting its rows and
  * building its indexes again, and the write lock is held that much less.
  */

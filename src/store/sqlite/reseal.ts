@@ -125,7 +125,11 @@ function walk(
   for (const f of FIELDS) {
     const where = `${f.column} IS NOT NULL${f.metaName ? ' AND name = ?' : ''}`;
     const select = db.prepare(
-      `SELECT rowid AS r, ${f.column} AS v FROM ${f.table} WHERE rowid > ? AND ${where} ORDER BY rowid LIMIT ${PAGE}`,
+      // NOT INDEXED: through the table's own b-tree, never an index (for
+      // meta, the planner would take its name index): restore's
+      // verification opens every value while the indexes are being rebuilt
+      // (snapshot.ts checkAndRebuild).
+      `SELECT rowid AS r, ${f.column} AS v FROM ${f.table} NOT INDEXED WHERE rowid > ? AND ${where} ORDER BY rowid LIMIT ${PAGE}`,
     );
     const update = db.prepare(`UPDATE ${f.table} SET ${f.column} = ? WHERE rowid = ?`);
     let after: number | bigint = -1;

@@ -12,6 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { sealedKeyId } from '../../crypto/aead.js';
 import { StoreError } from '../errors.js';
 import { openDatabase, schemaVersion, translate } from './database.js';
+import { reindexOnWorker } from './rebuild-worker.js';
 
 export function snapshotStore(storeFile: string, target: string): void {
   if (!existsSync(storeFile)) {
@@ -101,21 +102,53 @@ export function tableNames(db: DatabaseSync, schema = 'main'): string[] {
 /**
  * SQLite's own checks, then foreign keys. Throws `corrupt`.
  *
- * - `'check'`: `integrity_check` — page structure, every row (NOT NULL, CHECK,
- *   column types), every index against its table row by row, UNIQUE.
- * - `'rebuild'` (a writable connection): `quick_check` — the same but matching
- *   indexes against tables and UNIQUE — then every index rebuilt from the
- *   rows (`rebuildIndexes`, which enforces UNIQUE again). For a caller that
- *   will use the file's indexes, as restore's swap copies them: none of their
- *   old content is left to check. Matching each row with each index is most
- *   of integrity_check's time (≈ 90 % at 100,000 grants); rebuilding costs
- *   less than half of it.
+ * - checkIntegrity: `integrity_check` — page structure, every row (NOT NULL,
+ *   CHECK, column types), every index against its table row by row, UNIQUE.
+ * - checkAndRebuild (a writable connection): `quick_check` — the same but
+ *   matching indexes against tables and UNIQUE — then every index rebuilt
+ *   from the rows by REINDEX, which enforces UNIQUE again (rebuildError). For
+ *   a caller that will use the file's indexes, as restore's swap copies them:
+ *   none of their old content is left to check. Matching each row with each
+ *   index is most of integrity_check's time (≈ 90 % at 100,000 grants);
+ *   rebuilding costs less than half of it.
  *
  * `foreign_key_check` comes last: it finds parent rows through their
  * indexes, which are sound by then either way.
  */
-export function checkIntegrity(db: DatabaseSync, file: string, indexes: 'check' | 'rebuild' = 'check'): void {
-  const pragma = indexes === 'check' ? 'integrity_check' : 'quick_check';
+export function checkIntegrity(db: DatabaseSync, file: string): void {
+  sqliteCheck(db, file, 'integrity_check');
+  foreignKeyCheck(db, file);
+}
+
+/**
+ * The rebuilding check, with the REINDEX on a worker thread
+ * (rebuild-worker.ts) while `meanwhile` runs on this one, for a snapshot
+ * `db` opened in WAL mode (its only other connection is the worker's).
+ * `meanwhile` sees the file as it was before the rebuild, so it must read
+ * through table b-trees only — which `quick_check`, run first, has checked —
+ * never through an index (`NOT INDEXED`, as reseal.ts's walk reads).
+ */
+export async function checkAndRebuild(
+  db: DatabaseSync,
+  name: string,
+  file: string,
+  meanwhile: () => void,
+): Promise<void> {
+  sqliteCheck(db, name, 'quick_check');
+  const rebuilt = reindexOnWorker(file);
+  try {
+    meanwhile();
+  } finally {
+    // Never leave the thread writing to a file the caller may remove.
+    await rebuilt.catch(() => {});
+  }
+  await rebuilt.catch((err) => {
+    throw rebuildError(err, name);
+  });
+  foreignKeyCheck(db, name);
+}
+
+function sqliteCheck(db: DatabaseSync, file: string, pragma: 'integrity_check' | 'quick_check'): void {
   const rows = db.prepare(`PRAGMA ${pragma}(20)`).all() as Record<string, string>[];
   const problems = rows.map((r) => r[pragma]).filter((m) => m !== 'ok');
   if (problems.length > 0) {
@@ -124,7 +157,9 @@ export function checkIntegrity(db: DatabaseSync, file: string, indexes: 'check' 
       `${file} fails SQLite's integrity check: ${problems.slice(0, 3).join('; ')}`,
     );
   }
-  if (indexes === 'rebuild') rebuildIndexes(db, file);
+}
+
+function foreignKeyCheck(db: DatabaseSync, file: string): void {
   const orphans = db.prepare('PRAGMA foreign_key_check').all();
   if (orphans.length > 0) {
     throw new StoreError('corrupt', `${file} has ${orphans.length} rows whose parent row is missing`);
@@ -132,27 +167,20 @@ export function checkIntegrity(db: DatabaseSync, file: string, indexes: 'check' 
 }
 
 /**
- * Rebuilds every index of the file from its tables' rows (REINDEX): after it,
+ * REINDEX rebuilds every index of the file from its tables' rows: after it,
  * no index entry comes from the file as it was. That includes a WITHOUT ROWID
  * table's own b-tree — its primary key's index: REINDEX reads its rows out,
  * sorts them again and writes a new b-tree, so a tree out of order is put in
  * order (neither integrity check looks at the order of keys in it). A UNIQUE
  * index or primary key whose rows repeat a value fails: `corrupt`.
  */
-function rebuildIndexes(db: DatabaseSync, file: string): void {
-  try {
-    // Sorting is most of REINDEX's time; a helper thread sorts beside it
-    // (≈ 10–15 % less wall time for a large tokens table on two cores).
-    db.exec('PRAGMA threads = 2');
-    db.exec('REINDEX');
-  } catch (err) {
-    const e = err as { errcode?: number; message?: string };
-    // SQLITE_CONSTRAINT_UNIQUE (2067) / _PRIMARYKEY (1555): rows that break a UNIQUE index.
-    if (e.errcode === 2067 || e.errcode === 1555) {
-      throw new StoreError('corrupt', `${file} breaks a unique index: ${e.message}`, { cause: err });
-    }
-    throw translate(err, file);
+function rebuildError(err: unknown, file: string): StoreError {
+  const e = err as { errcode?: number; message?: string };
+  // SQLITE_CONSTRAINT_UNIQUE (2067) / _PRIMARYKEY (1555): rows that break a UNIQUE index.
+  if (e.errcode === 2067 || e.errcode === 1555) {
+    return new StoreError('corrupt', `${file} breaks a unique index: ${e.message}`, { cause: err });
   }
+  return translate(err, file);
 }
 
 /**

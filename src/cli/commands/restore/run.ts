@@ -2,12 +2,14 @@
  * `ma-auth restore FILE` / `ma-auth restore --rollback`: verify everything,
  * show what changes, confirm, then save the current store and swap.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fingerprint } from '../../../keys/data-key.js';
 import { type OpenedBackup, openBackup, readBackupInfo } from '../../../ops/backup/open.js';
 import { acquireOpsLock } from '../../../ops/ops-lock.js';
 import {
   commitRestore,
+  inspectLiveStore,
   latestPreRestore,
   type PreparedRestore,
   prepareRestore,
@@ -50,6 +52,11 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
     await readBackupInfo(source); // a newer schema or a damaged header is refused before any question
     // One `now` for verifying and preparing, so prepareRestore can reuse openBackup's counts of the backup.
     const now = deps.now();
+    // Counting the live store (a third of a second at 100,000 grants) while
+    // scrypt runs; only an existing store, so a refused backup never leaves
+    // an empty one behind (prepareRestore creates it).
+    let current: PreparedRestore['current'] | undefined;
+    const storeFile = deps.paths.storeFile;
     opened = await openBackup({
       file: source,
       passphrase: () =>
@@ -63,6 +70,9 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       onProgress: progress.onProgress,
       // The swap copies the snapshot's indexes (replace.ts): they are rebuilt from the rows.
       rebuildIndexes: true,
+      whileKeyDerives: async () => {
+        if (existsSync(storeFile)) current = await inspectLiveStore({ storeFile, key, now });
+      },
     });
     const prepared = await prepareRestore({
       backup: opened,
@@ -70,6 +80,7 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       musicAssistantSecretFile: deps.paths.introspectionSecretFile,
       key,
       now,
+      ...(current ? { current } : {}),
       onProgress: progress.onProgress,
     });
     progress.end();

@@ -1,0 +1,50 @@
+/**
+ * `REINDEX` of a snapshot file on a thread of its own (restore's
+ * verification, snapshot.ts checkAndRebuild): the largest single step of a
+ * restore — ≈ 1.5 s for a store of 100,000 grants and half a million tokens —
+ * and it needs nothing from the caller, who meanwhile opens every sealed
+ * value on the main thread. The file must be in WAL mode, so that reading it
+ * there neither waits for the rebuild nor sees half of it.
+ *
+ * Like checkpoint-worker.ts, the code is a string evaluated by the Worker: no
+ * imports of ours, the same from the built package and from the sources.
+ */
+import { Worker } from 'node:worker_threads';
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { DatabaseSync } = require('node:sqlite');
+let db;
+try {
+  db = new DatabaseSync(workerData.file, { timeout: 60000 });
+  // A temporary file (snapshot.ts openSnapshot): no fsync. Sorting is most of
+  // REINDEX's time; a helper thread sorts beside it.
+  db.exec('PRAGMA synchronous = OFF; PRAGMA threads = 2');
+  db.exec('REINDEX');
+  parentPort.postMessage({ ok: true });
+} catch (err) {
+  parentPort.postMessage({ ok: false, message: String((err && err.message) || err), errcode: err && err.errcode });
+} finally {
+  if (db) db.close();
+}
+`;
+
+/** Resolves once every index of `file` is rebuilt; rejects with the SQLite error (its `errcode` kept). */
+export function reindexOnWorker(file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file } });
+    let answered = false;
+    worker.once('message', (reply: { ok: boolean; message?: string; errcode?: number }) => {
+      answered = true;
+      if (reply.ok) resolve();
+      else reject(Object.assign(new Error(reply.message), { errcode: reply.errcode }));
+    });
+    worker.once('error', (err) => {
+      answered = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`the REINDEX thread exited (${code}) without an answer`));
+    });
+  });
+}
