@@ -536,6 +536,37 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     expect(logicalDump(install.storeFile, key)).toEqual(dump);
   });
 
+  // Opened while the indexes are rebuilt (open.ts), through the tables alone: still every one.
+  for (const [what, table, where] of [
+    ["the owner's profile (a row of meta)", 'meta', "name = 'owner_profile_sealed'"],
+    [
+      'an audit detail',
+      'audit_events',
+      'rowid = (SELECT max(rowid) FROM audit_events WHERE detail_sealed IS NOT NULL)',
+    ],
+  ] as const) {
+    it(`a sealed value that does not open — ${what}: refused, the store untouched`, async () => {
+      const sums = await storeChecksums(install);
+      const column = table === 'meta' ? 'value' : 'detail_sealed';
+      const file = await backupOfAlteredCopy(`sealed-${table}`, (db) => {
+        const row = db.prepare(`SELECT rowid AS r, ${column} AS v FROM ${table} WHERE ${where}`).get() as {
+          r: number;
+          v: string;
+        };
+        // One base64url character of the ciphertext changed for another: well formed, not authentic.
+        const parts = row.v.split('.');
+        const body = parts[3] as string;
+        parts[3] = (body[0] === 'A' ? 'B' : 'A') + body.slice(1);
+        db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(parts.join('.'), row.r);
+      });
+      const r = await cli(install, ['restore', file, '--yes']);
+      expect(r.code).toBe(8);
+      expect(r.stderr).toMatch(/not usable \(sealed value failed authentication/);
+      expect(r.stderr).toContain('Nothing was changed');
+      expect(await storeChecksums(install)).toEqual(sums);
+    });
+  }
+
   it('rows that break a UNIQUE index: refused, the store untouched', async () => {
     const key = await installKey(install);
     const dump = logicalDump(install.storeFile, key);

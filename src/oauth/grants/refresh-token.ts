@@ -16,7 +16,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
-
 import { issuedToken } from '../../crypto/random-token.js';
 import { tokenHash } from '../../crypto/token-hash.js';
 import type { ClientRecord } from '../../store/types.js';
