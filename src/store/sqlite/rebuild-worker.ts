@@ -15,36 +15,46 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
 let db;
+let reply = { ok: true };
 try {
   db = new DatabaseSync(workerData.file, { timeout: 60000 });
   // A temporary file (snapshot.ts openSnapshot): no fsync. Sorting is most of
   // REINDEX's time; a helper thread sorts beside it.
   db.exec('PRAGMA synchronous = OFF; PRAGMA threads = 2');
   db.exec('REINDEX');
-  parentPort.postMessage({ ok: true });
 } catch (err) {
-  parentPort.postMessage({ ok: false, message: String((err && err.message) || err), errcode: err && err.errcode });
+  reply = { ok: false, message: String((err && err.message) || err), errcode: err && err.errcode };
 } finally {
   if (db) db.close();
 }
+parentPort.postMessage(reply);
 `;
 
-/** Resolves once every index of `file` is rebuilt; rejects with the SQLite error (its `errcode` kept). */
+/**
+ * Resolves once every index of `file` is rebuilt and the thread has ended;
+ * rejects with the SQLite error (its `errcode` kept).
+ *
+ * Settled on the thread's exit, not its message: its connection must be
+ * closed before the caller goes on. Were it to close after the caller's own
+ * connection, it would be the file's last and checkpoint the WAL on closing,
+ * holding the file locked while the caller writes to it (a restore's
+ * re-seal failed with "database is locked" that way).
+ */
 export function reindexOnWorker(file: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file } });
-    let answered = false;
-    worker.once('message', (reply: { ok: boolean; message?: string; errcode?: number }) => {
-      answered = true;
-      if (reply.ok) resolve();
-      else reject(Object.assign(new Error(reply.message), { errcode: reply.errcode }));
+    let reply: { ok: boolean; message?: string; errcode?: number } | null = null;
+    let failure: Error | null = null;
+    worker.once('message', (message: typeof reply) => {
+      reply = message;
     });
     worker.once('error', (err) => {
-      answered = true;
-      reject(err);
+      failure = err;
     });
     worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`the REINDEX thread exited (${code}) without an answer`));
+      if (reply?.ok) resolve();
+      else if (reply) reject(Object.assign(new Error(reply.message), { errcode: reply.errcode }));
+      else reject(failure ?? new Error(`the REINDEX thread exited (${code}) without an answer`));
     });
   });
 }
