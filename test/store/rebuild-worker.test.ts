@@ -42,22 +42,21 @@ describe('REINDEX on a worker thread (restore verification)', () => {
   });
 
   it('rejects with the SQLite error code when rows break a UNIQUE index', async () => {
-    const db = new DatabaseSync(file);
-    db.enableDefensive(false);
+    // Each step on its own connection: a schema rewritten with writable_schema is read again only by the next.
+    const step = (sql: string) => {
+      const db = new DatabaseSync(file);
+      db.enableDefensive(false);
+      db.exec(sql);
+      db.close();
+    };
+    const defineIndexOn = (column: string) =>
+      step(`PRAGMA writable_schema = ON;
+        UPDATE sqlite_master SET sql = 'CREATE UNIQUE INDEX t_v ON t(${column})' WHERE name = 't_v';
+        PRAGMA writable_schema = OFF;`);
     // Values made to repeat behind the index's back: its definition on another column, rebuilt, restored.
-    db.exec(`PRAGMA writable_schema = ON;
-      UPDATE sqlite_master SET sql = 'CREATE UNIQUE INDEX t_v ON t(k)' WHERE name = 't_v';
-      PRAGMA writable_schema = OFF;`);
-    db.close();
-    const again = new DatabaseSync(file);
-    again.exec(`REINDEX t_v; UPDATE t SET v = 7 WHERE k IN ('k1', 'k2')`);
-    again.close();
-    const fix = new DatabaseSync(file);
-    fix.enableDefensive(false);
-    fix.exec(`PRAGMA writable_schema = ON;
-      UPDATE sqlite_master SET sql = 'CREATE UNIQUE INDEX t_v ON t(v)' WHERE name = 't_v';
-      PRAGMA writable_schema = OFF;`);
-    fix.close();
+    defineIndexOn('k');
+    step(`REINDEX t_v; UPDATE t SET v = 7 WHERE k IN ('k1', 'k2')`);
+    defineIndexOn('v');
     await expect(reindexOnWorker(file)).rejects.toMatchObject({
       errcode: 2067,
       message: expect.stringMatching(/UNIQUE constraint failed: t\.v/),

@@ -184,7 +184,8 @@ function rebuildError(err: unknown, file: string): StoreError {
 }
 
 /**
- * Opens a snapshot file (not the live store: no WAL, no migration).
+ * Opens a snapshot file (not the live store: no migration; WAL only when
+ * restore verifies it, so its indexes can be rebuilt beside a reader).
  *
  * Without fsync (synchronous = OFF): a snapshot is a temporary file that
  * nothing relies on after a crash — it is removed by the next run
