@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { basicAuth } from '../lib/install.js';
+import { cpuTimeMs } from '../lib/proc.js';
 import { loadProduct, openInstall } from '../lib/product.js';
 import { percentile } from '../lib/stats.js';
 
@@ -26,6 +27,8 @@ export interface FlowsRequest {
   readonly baseUrl: string;
   readonly flows: number;
   readonly alexa: { readonly clientId: string; readonly clientSecret: string; readonly redirectUri: string };
+  /** The listener's process, to read its CPU time over the flows (/proc). */
+  readonly listenerPid?: number;
 }
 
 export interface FlowsResult {
@@ -43,6 +46,13 @@ export interface FlowsResult {
   readonly stepP99Ms: Readonly<Record<string, number | null>>;
   /** From the first flow's start to the last flow's end. */
   readonly wallS: number;
+  /**
+   * CPU time (user + system) over that wall time: the listener's (all its
+   * threads; null without its pid) and this process's. A listener CPU time
+   * close to the wall time means its one event-loop thread bounded the burst.
+   */
+  readonly listenerCpuS: number | null;
+  readonly clientCpuS: number;
   /** Creating the pairings beforehand (not part of the flows). */
   readonly pairingSetupS: number;
   readonly pairingErrors: number;
@@ -188,11 +198,19 @@ async function run(req: FlowsRequest): Promise<FlowsResult> {
     latencies.push(performance.now() - started);
   };
 
+  const listenerCpu = () => {
+    const t = req.listenerPid === undefined ? null : cpuTimeMs(req.listenerPid);
+    return t ? (t.user + t.system) / 1000 : null;
+  };
+  const listenerCpuBefore = listenerCpu();
+  const clientCpuBefore = process.cpuUsage();
   const wallStarted = performance.now();
   const outcomes = await Promise.allSettled(
     Array.from({ length: req.flows }, (_, i) => oneFlow(i, userCodes[i])),
   );
   const wallS = (performance.now() - wallStarted) / 1000;
+  const listenerCpuAfter = listenerCpu();
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   for (const outcome of outcomes) {
     if (outcome.status === 'fulfilled') continue;
     const err = outcome.reason;
@@ -217,6 +235,9 @@ async function run(req: FlowsRequest): Promise<FlowsResult> {
     },
     stepP99Ms: Object.fromEntries(STEPS.map((s) => [s, percentile(stepTimes[s], 99)])),
     wallS,
+    listenerCpuS:
+      listenerCpuBefore !== null && listenerCpuAfter !== null ? listenerCpuAfter - listenerCpuBefore : null,
+    clientCpuS: (clientCpu.user + clientCpu.system) / 1e6,
     pairingSetupS,
     pairingErrors,
   };

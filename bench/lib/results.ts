@@ -27,6 +27,9 @@ export interface Summary {
   readonly peakRssMb: number | null;
   /** CPU share (all cores) taken by other processes and kernel threads during the runs: the noise. */
   readonly otherCpuPct: number | null;
+  /** The server's own p50/p99 (its access log; ma-auth only, else null). */
+  readonly listenerP50: number | null;
+  readonly listenerP99: number | null;
 }
 
 export interface ThroughputRow {

@@ -4,6 +4,7 @@
  */
 
 import { availableParallelism } from 'node:os';
+import { type ListenerLatency, listenerLatency, logOffset } from '../lib/access-log.js';
 import { benchFile } from '../lib/paths.js';
 import {
   cpuTimeMs,
@@ -35,6 +36,8 @@ export interface Measurement extends LoadResult {
   readonly stealPct: number | null;
   /** Connections the kernel dropped during the run because a listen queue was full (machine-wide counter). */
   readonly listenOverflows: number | null;
+  /** The server's own latency for these requests, from its access log (ma-auth only). */
+  readonly listener: ListenerLatency | null;
 }
 
 export async function measureLoad(server: ServerHandle, spec: LoadSpec): Promise<Measurement> {
@@ -49,6 +52,7 @@ export async function measureLoad(server: ServerHandle, spec: LoadSpec): Promise
     const cpuBefore = cpuTimeMs(server.pid);
     const overflowsBefore = listenOverflows();
     const systemBefore = systemCpuMs();
+    const logFrom = logOffset(server.logFile);
     const wallStarted = performance.now();
     const answer = nextMessage(
       worker,
@@ -86,6 +90,7 @@ export async function measureLoad(server: ServerHandle, spec: LoadSpec): Promise
         systemBefore && systemAfter ? ((systemAfter.steal - systemBefore.steal) * 100) / capacityMs : null,
       listenOverflows:
         overflowsBefore !== null && overflowsAfter !== null ? overflowsAfter - overflowsBefore : null,
+      listener: listenerLatency(server.logFile, logFrom, spec.path),
     };
   } finally {
     if (worker.exitCode === null) worker.kill('SIGKILL');

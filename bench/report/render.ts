@@ -38,6 +38,7 @@ export function tables(r: Results): Table[] {
       'p50 ms',
       'p97.5 ms',
       'p99 ms',
+      'listener p50 / p99 ms',
       'non-2xx',
       'errors',
       'server CPU µs/req',
@@ -45,7 +46,7 @@ export function tables(r: Results): Table[] {
       'peak RSS MiB',
       'other CPU %',
     ],
-    align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     rows: r.throughput.map((t) => [
       SCENARIO_LABELS[t.scenario],
       String(t.connections),
@@ -53,6 +54,7 @@ export function tables(r: Results): Table[] {
       n(t.median.p50),
       n(t.median.p97_5),
       n(t.median.p99),
+      t.median.listenerP99 === null ? '—' : `${n(t.median.listenerP50, 1)} / ${n(t.median.listenerP99, 1)}`,
       n(t.median.non2xx),
       n(t.median.errors),
       n(t.median.cpuUsPerReq),
@@ -61,6 +63,9 @@ export function tables(r: Results): Table[] {
       n(t.median.otherCpuPct),
     ]),
     notes: [
+      'listener p50 / p99: the same requests as the listener itself timed them (its access log), from reaching their ' +
+        'handler to the answer handed to the socket — group commit and fsync included. What the load generator sees ' +
+        "beyond that is waiting: in the kernel until the listener's one thread reads the request, and in the load process.",
       'server CPU: user + system time of the server process per response (/proc); "of which kernel": the system part. ' +
         "other CPU %: share of all CPUs used during the runs by everything else — other people's processes, and kernel " +
         "threads such as ext4's journal (fsync) and loopback networking; high means the row is noisy.",
@@ -151,7 +156,8 @@ export function tables(r: Results): Table[] {
             .map(([k, v]) => `${k} ${n(v)} ms`)
             .join(
               ', ',
-            )}; creating the ${f.result?.flows} pairings beforehand took ${n(f.result?.pairingSetupS, 1)} s (${f.result?.pairingErrors} refused)`,
+            )}; creating the ${f.result?.flows} pairings beforehand took ${n(f.result?.pairingSetupS, 1)} s (${f.result?.pairingErrors} refused); ` +
+          `CPU time over the flows' ${n(f.result?.wallS, 2)} s: listener ${n(f.result?.listenerCpuS, 2)} s, flows process ${n(f.result?.clientCpuS, 2)} s`,
       ),
   });
   if (r.cli) {

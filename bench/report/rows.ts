@@ -20,6 +20,8 @@ export function flattenRows(r: Omit<Results, 'rows' | 'budgets' | 'finishedAt' |
         cpuSysUsPerReq: m.cpuSysUsPerReq,
         otherCpuPct: m.otherCpuPct,
         peakRssMb: m.peakRssMb,
+        // Only servers that log their requests (ma-auth) have a listener-side latency.
+        ...(m.listenerP99 !== null ? { listenerP50: m.listenerP50, listenerP99: m.listenerP99 } : {}),
       },
       ...(t.failures.length ? { note: t.failures.join('; ') } : {}),
     });
@@ -44,6 +46,8 @@ export function flattenRows(r: Omit<Results, 'rows' | 'budgets' | 'finishedAt' |
             completed: res.completed,
             errors: res.errors,
             wallS: res.wallS,
+            clientCpuS: res.clientCpuS,
+            ...(res.listenerCpuS !== null ? { listenerCpuS: res.listenerCpuS } : {}),
             // With the shipped limits most flows fail by design: their latency is not the point.
             ...(f.limits === 'relaxed'
               ? {

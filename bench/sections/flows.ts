@@ -51,6 +51,7 @@ async function runFlows(ctx: RunContext, limits: 'relaxed' | 'shipped'): Promise
       baseUrl: server.url,
       flows: ctx.settings.flows,
       alexa: install.alexa,
+      listenerPid: server.pid,
     };
     worker.send({ type: 'run', ...request });
     const { result, error } = await answer;

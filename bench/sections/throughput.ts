@@ -265,5 +265,7 @@ function summarise(runs: readonly Measurement[]): Summary {
     cpuSysUsPerReq: medianOf(runs, (r) => r.cpuSysUsPerReq),
     otherCpuPct: medianOf(runs, (r) => r.otherCpuPct),
     peakRssMb: medianOf(runs, (r) => r.peakRssMb),
+    listenerP50: medianOf(runs, (r) => r.listener?.p50 ?? null),
+    listenerP99: medianOf(runs, (r) => r.listener?.p99 ?? null),
   };
 }

@@ -58,6 +58,16 @@ describe('npm run bench -- --smoke', () => {
       }
     }
 
+    // ma-auth's rows say how much of their latency was the listener's own, and the flows its CPU time.
+    for (const row of results.rows.filter(
+      (r) => r.section === 'throughput' && r.name.startsWith('ma-auth'),
+    )) {
+      expect(row.metrics.listenerP99, row.name).toBeTypeOf('number');
+    }
+    for (const row of results.rows.filter((r) => r.section === 'flows')) {
+      expect(row.metrics.listenerCpuS, row.name).toBeGreaterThan(0);
+    }
+
     // Budgets are judged, and never "pass" without a measurement.
     expect(results.budgets.length).toBeGreaterThan(10);
     for (const b of results.budgets) {
