@@ -113,26 +113,49 @@ export interface RestoreResult {
   readonly previous: UncountedBackupSummary | null;
 }
 
+/**
+ * The live store as it is, sealed with the data key, as
+ * `backups/pre-restore-….backup`: what `restore --rollback` goes back to.
+ */
+export async function savePrevious(input: {
+  paths: Paths;
+  key: DataKey;
+  now: number;
+  onProgress?: OnProgress;
+}): Promise<UncountedBackupSummary> {
+  const { paths } = input;
+  return createBackup({
+    count: false,
+    storeFile: paths.storeFile,
+    key: input.key,
+    target: await freeName(paths.backupDir, 'pre-restore', input.now),
+    seal: { kind: 'data-key' },
+    workDir: paths.dataDir,
+    musicAssistantSecretFile: paths.introspectionSecretFile,
+    now: input.now,
+    onProgress: (phase, done, total) => input.onProgress?.(`save current (${phase})`, done, total),
+  });
+}
+
 export async function commitRestore(
   prepared: PreparedRestore,
-  input: { paths: Paths; key: DataKey; now: number; onProgress?: OnProgress },
+  input: {
+    paths: Paths;
+    key: DataKey;
+    now: number;
+    onProgress?: OnProgress;
+    /**
+     * The live store, saved already by `savePrevious` while the backup was
+     * being verified (the CLI does that when nothing is asked in between).
+     * Absent: it is saved now. Saved after inspectLiveStore, which migrates
+     * the live store, so that it is at the schema the swap writes.
+     */
+    saved?: UncountedBackupSummary;
+  },
 ): Promise<RestoreResult> {
   const { paths } = input;
   // Nothing to save when the store was empty (created by prepareRestore).
-  const previous =
-    prepared.current.keyId === null
-      ? null
-      : await createBackup({
-          count: false,
-          storeFile: paths.storeFile,
-          key: input.key,
-          target: await freeName(paths.backupDir, 'pre-restore', input.now),
-          seal: { kind: 'data-key' },
-          workDir: paths.dataDir,
-          musicAssistantSecretFile: paths.introspectionSecretFile,
-          now: input.now,
-          onProgress: (phase, done, total) => input.onProgress?.(`save current (${phase})`, done, total),
-        });
+  const previous = input.saved ?? (prepared.current.keyId === null ? null : await savePrevious(input));
   crashPoint('restore:saved-previous');
   const secret = prepared.changesSecretFile ? prepared.backup.manifest.musicAssistantSecret : undefined;
   if (secret !== undefined) {

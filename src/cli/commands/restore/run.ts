@@ -3,8 +3,10 @@
  * show what changes, confirm, then save the current store and swap.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fingerprint } from '../../../keys/data-key.js';
+import type { UncountedBackupSummary } from '../../../ops/backup/create.js';
 import { type OpenedBackup, openBackup, readBackupInfo } from '../../../ops/backup/open.js';
 import { acquireOpsLock } from '../../../ops/ops-lock.js';
 import {
@@ -13,6 +15,7 @@ import {
   latestPreRestore,
   type PreparedRestore,
   prepareRestore,
+  savePrevious,
 } from '../../../ops/restore/restore.js';
 import { type Deps, loadInstall } from '../../deps.js';
 import { CliError, usageError } from '../../errors.js';
@@ -41,6 +44,9 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
   });
   const progress = progressLine(deps.io, !flags.json);
   let opened: OpenedBackup | null = null;
+  // With --yes, the store as it is (for --rollback), saved while the backup is verified.
+  let saving: Promise<UncountedBackupSummary> | null = null;
+  let swapping = false;
   try {
     const source = flags.rollback ? await latestPreRestore(deps.paths.backupDir) : resolve(file as string);
     if (!source) {
@@ -71,7 +77,17 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       // The swap copies the snapshot's indexes (replace.ts): they are rebuilt from the rows.
       rebuildIndexes: true,
       whileKeyDerives: async () => {
-        if (existsSync(storeFile)) current = await inspectLiveStore({ storeFile, key, now });
+        if (!existsSync(storeFile)) return;
+        current = await inspectLiveStore({ storeFile, key, now });
+        // Nothing is asked between verifying and swapping: save the store
+        // now, and the save overlaps the verification (scrypt, decryption,
+        // the index rebuild on its own thread) instead of following it. What
+        // a running listener writes meanwhile is not in the save — nor in the
+        // restored store, which the swap replaces whole.
+        if (flags.yes && current.keyId !== null) {
+          saving = savePrevious({ paths: deps.paths, key, now });
+          saving.catch(() => {}); // awaited below; its failure is the restore's
+        }
       },
     });
     const prepared = await prepareRestore({
@@ -92,11 +108,13 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       });
       if (!go) throw new CliError(EXIT.error, 'not restored. Nothing was changed.');
     }
+    swapping = true;
     const result = await commitRestore(prepared, {
       paths: deps.paths,
       key,
       now: deps.now(),
       onProgress: progress.onProgress,
+      ...(saving ? { saved: await saving } : {}),
     });
     progress.end();
     if (flags.json) {
@@ -133,6 +151,12 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
     throw opsCliError(err);
   } finally {
     await opened?.discard();
+    // Refused before the swap: a save taken early was never needed, and left
+    // in place it would be what the next --rollback restores.
+    if (saving && !swapping) {
+      const saved = await (saving as Promise<UncountedBackupSummary>).catch(() => null);
+      if (saved) await rm(saved.file, { force: true });
+    }
     await lock.release();
   }
 }
