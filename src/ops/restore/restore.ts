@@ -7,7 +7,8 @@
  *    recomputed (reseal.ts); count what the store holds now and what it will.
  *    (openBackup has rebuilt every index from the rows: the swap copies them.)
  * 2. commit — back up the current store (sealed with the data key) as
- *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it; then
+ *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it (or
+ *    take it given: `savePrevious`, run while the backup was verified); then
  *    swap the content in ONE transaction on the live file (replace.ts), which
  *    a running listener sees at its next request. Music Assistant's client
  *    secret file is staged before the swap and moved into place after it

@@ -1,6 +1,8 @@
 /**
  * `ma-auth restore FILE` / `ma-auth restore --rollback`: verify everything,
- * show what changes, confirm, then save the current store and swap.
+ * show what changes, confirm, then save the current store and swap. With
+ * `--yes` there is nothing to confirm, and the current store is saved while
+ * the backup is verified.
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
