@@ -7,7 +7,7 @@
  * listener's share and the rest: time a request waits in the kernel before
  * the listener's one thread reads it, and time in the load process.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { percentile } from './stats.js';
 
 export interface ListenerLatency {
@@ -19,12 +19,7 @@ export interface ListenerLatency {
 /** Where a measurement's lines will start: the log's current size (0 when there is none yet). */
 export function logOffset(file: string): number {
   try {
-    const fd = openSync(file, 'r');
-    try {
-      return fstatSync(fd).size;
-    } finally {
-      closeSync(fd);
-    }
+    return statSync(file).size;
   } catch {
     return 0;
   }

@@ -47,8 +47,7 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
   const progress = progressLine(deps.io, !flags.json);
   let opened: OpenedBackup | null = null;
   // With --yes, the store as it is (for --rollback), saved while the backup is verified.
-  let saving: Promise<UncountedBackupSummary> | null = null;
-  let swapping = false;
+  const early: { saving?: Promise<UncountedBackupSummary>; swapping?: boolean } = {};
   try {
     const source = flags.rollback ? await latestPreRestore(deps.paths.backupDir) : resolve(file as string);
     if (!source) {
@@ -87,8 +86,8 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
         // a running listener writes meanwhile is not in the save — nor in the
         // restored store, which the swap replaces whole.
         if (flags.yes && current.keyId !== null) {
-          saving = savePrevious({ paths: deps.paths, key, now });
-          saving.catch(() => {}); // awaited below; its failure is the restore's
+          early.saving = savePrevious({ paths: deps.paths, key, now });
+          early.saving.catch(() => {}); // awaited below; its failure is the restore's
         }
       },
     });
@@ -110,13 +109,13 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       });
       if (!go) throw new CliError(EXIT.error, 'not restored. Nothing was changed.');
     }
-    swapping = true;
+    early.swapping = true;
     const result = await commitRestore(prepared, {
       paths: deps.paths,
       key,
       now: deps.now(),
       onProgress: progress.onProgress,
-      ...(saving ? { saved: await saving } : {}),
+      ...(early.saving ? { saved: await early.saving } : {}),
     });
     progress.end();
     if (flags.json) {
@@ -155,8 +154,8 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
     await opened?.discard();
     // Refused before the swap: a save taken early was never needed, and left
     // in place it would be what the next --rollback restores.
-    if (saving && !swapping) {
-      const saved = await (saving as Promise<UncountedBackupSummary>).catch(() => null);
+    if (early.saving && !early.swapping) {
+      const saved = await early.saving.catch(() => null);
       if (saved) await rm(saved.file, { force: true });
     }
     await lock.release();
