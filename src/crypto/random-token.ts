@@ -25,6 +25,8 @@ export function randomToken(kind: TokenKind): string {
 
 /** The bytes of issue time in front of an access or refresh token's random bytes. */
 export const ISSUED_TIME_BYTES = 6;
+/** All of an access or refresh token's bytes after its prefix: the time, then 256 random bits. */
+export const ISSUED_TOKEN_BYTES = ISSUED_TIME_BYTES + 32;
 
 /**
  * An access or refresh token: its issue time (epoch milliseconds, 6 bytes,
@@ -33,9 +35,9 @@ export const ISSUED_TIME_BYTES = 6;
  * the store's index entry of a new token beside the last one (token-hash.ts).
  */
 export function issuedToken(kind: 'accessToken' | 'refreshToken', now: number): string {
-  const bytes = Buffer.allocUnsafe(ISSUED_TIME_BYTES + 32);
+  const bytes = Buffer.allocUnsafe(ISSUED_TOKEN_BYTES);
   bytes.writeUIntBE(Math.min(Math.max(Math.trunc(now), 0), 2 ** 48 - 1), 0, ISSUED_TIME_BYTES);
-  randomSlice(32).copy(bytes, ISSUED_TIME_BYTES);
+  randomSlice(ISSUED_TOKEN_BYTES - ISSUED_TIME_BYTES).copy(bytes, ISSUED_TIME_BYTES);
   return TOKEN_PREFIXES[kind] + bytes.toString('base64url');
 }
 

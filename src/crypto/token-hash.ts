@@ -17,13 +17,15 @@
  * is keyed by its full SHA-256, as it always was, so they keep working.
  */
 import { hash } from 'node:crypto';
-import { ISSUED_TIME_BYTES, TOKEN_PREFIXES } from './random-token.js';
+import { ISSUED_TIME_BYTES, ISSUED_TOKEN_BYTES, TOKEN_PREFIXES } from './random-token.js';
 
 /** Characters of base64url that encode exactly the time's 6 bytes. */
 const TIME_CHARS = (ISSUED_TIME_BYTES * 4) / 3;
-/** A prefix, the time, and the rest of 38 bytes in base64url (51 characters in all). */
+/** The token's bytes in unpadded base64url (38 bytes: 51 characters). */
+const TOKEN_CHARS = Math.ceil((ISSUED_TOKEN_BYTES * 4) / 3);
+/** A prefix, the time, and the rest of the token's bytes. */
 const CURRENT_FORM = new RegExp(
-  `^(?:${TOKEN_PREFIXES.accessToken}|${TOKEN_PREFIXES.refreshToken})([A-Za-z0-9_-]{${TIME_CHARS}})[A-Za-z0-9_-]{${51 - TIME_CHARS}}$`,
+  `^(?:${TOKEN_PREFIXES.accessToken}|${TOKEN_PREFIXES.refreshToken})([A-Za-z0-9_-]{${TIME_CHARS}})[A-Za-z0-9_-]{${TOKEN_CHARS - TIME_CHARS}}$`,
 );
 
 export function tokenHash(token: string): string {
