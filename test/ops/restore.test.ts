@@ -420,8 +420,8 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     db.prepare('UPDATE sqlite_master SET sql = ? WHERE type = ? AND name = ?').run(sql, 'index', name);
     db.exec('PRAGMA writable_schema = OFF');
   };
-  /** Rewrites the primary key clause of `table`'s definition. */
-  const setPrimaryKey = (db: DatabaseSync, table: string, from: string, to: string) => {
+  /** Rewrites a clause of `table`'s definition (its primary key, a column's constraint). */
+  const rewriteTable = (db: DatabaseSync, table: string, from: string, to: string) => {
     const { sql } = db
       .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)
       .get(table) as {
@@ -477,9 +477,9 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     // b-tree's keys run backwards under the definition it is read with.
     const file = await backupOfAlteredCopy(
       'tokens-reversed',
-      (db) => setPrimaryKey(db, 'tokens', TOKENS_PK, 'PRIMARY KEY (grant_id DESC, generation, seq)'),
+      (db) => rewriteTable(db, 'tokens', TOKENS_PK, 'PRIMARY KEY (grant_id DESC, generation, seq)'),
       (db) => db.exec('REINDEX tokens'),
-      (db) => setPrimaryKey(db, 'tokens', 'PRIMARY KEY (grant_id DESC, generation, seq)', TOKENS_PK),
+      (db) => rewriteTable(db, 'tokens', 'PRIMARY KEY (grant_id DESC, generation, seq)', TOKENS_PK),
     );
     const r = await cli(install, ['restore', file, '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -514,13 +514,13 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     const file = await backupOfAlteredCopy(
       'pk-repeated',
       (db) => db.exec('DROP INDEX tokens_hash; DROP INDEX tokens_expires'),
-      (db) => setPrimaryKey(db, 'tokens', TOKENS_PK, wider),
+      (db) => rewriteTable(db, 'tokens', TOKENS_PK, wider),
       (db) =>
         db.exec(
           `INSERT INTO tokens SELECT grant_id, generation, seq, randomblob(32), kind, scope, created_at,
              expires_at, used_at, last_used_at, superseded_at, revoked_at FROM tokens LIMIT 1`,
         ),
-      (db) => setPrimaryKey(db, 'tokens', wider, TOKENS_PK),
+      (db) => rewriteTable(db, 'tokens', wider, TOKENS_PK),
       (db) =>
         db.exec(
           'CREATE UNIQUE INDEX tokens_hash ON tokens(hash); CREATE INDEX tokens_expires ON tokens(expires_at)',
@@ -566,6 +566,38 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
       expect(await storeChecksums(install)).toEqual(sums);
     });
   }
+
+  it('a row that breaks NOT NULL (what quick_check finds) and a sealed value that does not open: refused for the row, the store untouched', async () => {
+    const key = await installKey(install);
+    const dump = logicalDump(install.storeFile, key);
+    const sums = await storeChecksums(install);
+    // The check runs on the worker while the sealed values are opened here
+    // (snapshot.ts checkAndRebuild): what it finds is what is reported.
+    const notNull = 'owner_id       TEXT NOT NULL';
+    const file = await backupOfAlteredCopy(
+      'not-null-broken',
+      (db) => rewriteTable(db, 'grants', notNull, 'owner_id       TEXT'),
+      (db) => db.exec('UPDATE grants SET owner_id = NULL WHERE rowid = (SELECT min(rowid) FROM grants)'),
+      (db) => rewriteTable(db, 'grants', 'owner_id       TEXT', notNull),
+      (db) => {
+        const row = db.prepare(`SELECT value AS v FROM meta WHERE name = 'owner_profile_sealed'`).get() as {
+          v: string;
+        };
+        const parts = row.v.split('.');
+        const body = parts[3] as string;
+        parts[3] = (body[0] === 'A' ? 'B' : 'A') + body.slice(1);
+        db.prepare(`UPDATE meta SET value = ? WHERE name = 'owner_profile_sealed'`).run(parts.join('.'));
+      },
+    );
+    const r = await cli(install, ['restore', file, '--yes']);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(/fails SQLite's integrity check: NULL value in grants\.owner_id/);
+    expect(r.stderr).not.toContain('sealed value');
+    expect(r.stderr).toContain('Nothing was changed');
+    expect(await storeChecksums(install)).toEqual(sums);
+    expect(logicalDump(install.storeFile, key)).toEqual(dump);
+    expect((await readdir(join(install.home, 'data'))).filter((n) => n.startsWith('.ma-auth'))).toEqual([]);
+  });
 
   it('rows that break a UNIQUE index: refused, the store untouched', async () => {
     const key = await installKey(install);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reindexOnWorker } from '../../src/store/sqlite/rebuild-worker.js';
+import { checkAndReindexOnWorker, QuickCheckFailed } from '../../src/store/sqlite/rebuild-worker.js';
 
 let dir: string;
 let file: string;
@@ -22,7 +22,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('REINDEX on a worker thread (restore verification)', () => {
+describe('quick_check and REINDEX on a worker thread (restore verification)', () => {
   it('has closed its connection when it resolves: the caller can write at once', async () => {
     // Enough rows that the rebuild's WAL takes a while to copy back.
     const fill = new DatabaseSync(file);
@@ -31,7 +31,7 @@ describe('REINDEX on a worker thread (restore verification)', () => {
     fill.close();
     // With no other connection open, the thread's is the file's last: closing
     // it checkpoints the WAL, holding the file locked meanwhile.
-    await reindexOnWorker(file);
+    await checkAndReindexOnWorker(file);
     const after = new DatabaseSync(file, { timeout: 0 });
     try {
       after.exec(`INSERT INTO t VALUES ('after', -1)`);
@@ -57,9 +57,25 @@ describe('REINDEX on a worker thread (restore verification)', () => {
     defineIndexOn('k');
     step(`REINDEX t_v; UPDATE t SET v = 7 WHERE k IN ('k1', 'k2')`);
     defineIndexOn('v');
-    await expect(reindexOnWorker(file)).rejects.toMatchObject({
+    await expect(checkAndReindexOnWorker(file)).rejects.toMatchObject({
       errcode: 2067,
       message: expect.stringMatching(/UNIQUE constraint failed: t\.v/),
     });
+  });
+  it("checks the file first: a row that breaks NOT NULL rejects with quick_check's message", async () => {
+    const db = new DatabaseSync(file);
+    db.enableDefensive(false);
+    db.exec(`PRAGMA writable_schema = ON;
+      UPDATE sqlite_master SET sql = replace(sql, 'v INTEGER NOT NULL', 'v INTEGER') WHERE name = 't';`);
+    db.close();
+    const loose = new DatabaseSync(file);
+    loose.exec(`INSERT INTO t VALUES ('null', NULL)`);
+    loose.enableDefensive(false);
+    loose.exec(`PRAGMA writable_schema = ON;
+      UPDATE sqlite_master SET sql = replace(sql, 'v INTEGER', 'v INTEGER NOT NULL') WHERE name = 't';`);
+    loose.close();
+    const failure = await checkAndReindexOnWorker(file).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(QuickCheckFailed);
+    expect((failure as QuickCheckFailed).problems).toEqual([expect.stringMatching(/NULL value in t\.v/)]);
   });
 });

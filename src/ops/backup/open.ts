@@ -210,7 +210,7 @@ async function verifySnapshot(
   let db: ReturnType<typeof openSnapshot>;
   try {
     db = openSnapshot(file, { readOnly: !input.rebuildIndexes });
-    // Read here while the worker rebuilds (checkAndRebuild).
+    // Read here while the worker checks and rebuilds it (checkAndRebuild).
     if (input.rebuildIndexes) db.exec('PRAGMA journal_mode = WAL');
   } catch (err) {
     throw bad((err as Error).message, err);

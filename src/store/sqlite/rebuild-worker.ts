@@ -1,10 +1,11 @@
 /**
- * `REINDEX` of a snapshot file on a thread of its own (restore's
- * verification, snapshot.ts checkAndRebuild): the largest single step of a
- * restore — ≈ 1.5 s for a store of 100,000 grants and half a million tokens —
- * and it needs nothing from the caller, who meanwhile opens every sealed
- * value on the main thread. The file must be in WAL mode, so that reading it
- * there neither waits for the rebuild nor sees half of it.
+ * Restore's verification of a snapshot file on a thread of its own
+ * (snapshot.ts checkAndRebuild): SQLite's `quick_check`, then `REINDEX` —
+ * the largest single step of a restore, ≈ 1.5 s for a store of 100,000
+ * grants and half a million tokens. It needs nothing from the caller, who
+ * meanwhile opens every sealed value on the main thread. The file must be in
+ * WAL mode, so that reading it there neither waits for the rebuild nor sees
+ * half of it.
  *
  * Like checkpoint-worker.ts, the code is a string evaluated by the Worker: no
  * imports of ours, the same from the built package and from the sources.
@@ -21,7 +22,13 @@ try {
   // A temporary file (snapshot.ts openSnapshot): no fsync. Sorting is most of
   // REINDEX's time; a helper thread sorts beside it.
   db.exec('PRAGMA synchronous = OFF; PRAGMA threads = 2');
-  db.exec('REINDEX');
+  const problems = db
+    .prepare('PRAGMA quick_check(' + workerData.maxProblems + ')')
+    .all()
+    .map((row) => row.quick_check)
+    .filter((message) => message !== 'ok');
+  if (problems.length > 0) reply = { ok: false, problems };
+  else db.exec('REINDEX');
 } catch (err) {
   reply = { ok: false, message: String((err && err.message) || err), errcode: err && err.errcode };
 } finally {
@@ -30,9 +37,17 @@ try {
 parentPort.postMessage(reply);
 `;
 
+/** What the thread found wrong: quick_check's messages (the file was not rebuilt). */
+export class QuickCheckFailed extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+  }
+}
+
 /**
- * Resolves once every index of `file` is rebuilt and the thread has ended;
- * rejects with the SQLite error (its `errcode` kept).
+ * Resolves once `file` passed quick_check and every index of it is rebuilt,
+ * and the thread has ended. Rejects with QuickCheckFailed, or with the SQLite
+ * error of the rebuild (its `errcode` kept).
  *
  * Settled on the thread's exit, not its message: its connection must be
  * closed before the caller goes on. Were it to close after the caller's own
@@ -40,10 +55,10 @@ parentPort.postMessage(reply);
  * holding the file locked while the caller writes to it (a restore's
  * re-seal failed with "database is locked" that way).
  */
-export function reindexOnWorker(file: string): Promise<void> {
+export function checkAndReindexOnWorker(file: string, maxProblems = 20): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file } });
-    let reply: { ok: boolean; message?: string; errcode?: number } | null = null;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, maxProblems } });
+    let reply: { ok: boolean; message?: string; errcode?: number; problems?: string[] } | null = null;
     let failure: Error | null = null;
     worker.once('message', (message: typeof reply) => {
       reply = message;
@@ -53,6 +68,7 @@ export function reindexOnWorker(file: string): Promise<void> {
     });
     worker.once('exit', (code) => {
       if (reply?.ok) resolve();
+      else if (reply?.problems) reject(new QuickCheckFailed(reply.problems));
       else if (reply) reject(Object.assign(new Error(reply.message), { errcode: reply.errcode }));
       else reject(failure ?? new Error(`the REINDEX thread exited (${code}) without an answer`));
     });
