@@ -1,6 +1,6 @@
 /**
  * The listener's own view of a load run, from its access log: how long each
- * request took from reaching its handler to its answer being handed to the
+ * request took from being parsed to its answer being handed to the
  * socket (`durationMs` of the "request" lines ma-auth logs).
  *
  * Set beside the load generator's latency, it splits a row's p99 into the

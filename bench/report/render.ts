@@ -63,8 +63,8 @@ export function tables(r: Results): Table[] {
       n(t.median.otherCpuPct),
     ]),
     notes: [
-      'listener p50 / p99: the same requests as the listener itself timed them (its access log), from reaching their ' +
-        'handler to the answer handed to the socket — group commit and fsync included. What the load generator sees ' +
+      'listener p50 / p99: the same requests as the listener itself timed them (its access log), from being ' +
+        'parsed to the answer handed to the socket — group commit and fsync included. What the load generator sees ' +
         "beyond that is waiting: in the kernel until the listener's one thread reads the request, and in the load process.",
       'server CPU: user + system time of the server process per response (/proc); "of which kernel": the system part. ' +
         "other CPU %: share of all CPUs used during the runs by everything else — other people's processes, and kernel " +

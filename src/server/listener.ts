@@ -5,7 +5,9 @@
  *   handler runs under a deadline (Alexa abandons a token request after
  *   4.5 s, so a stuck request answers 503 rather than hanging).
  * - One access-log line per request: method, path (never the query), status,
- *   duration, client address.
+ *   duration (from the request's parsing), client address.
+ * - The routes of the requests parsed in one turn of the event loop run
+ *   together, after that turn's parsing (http/turn-batch.ts: why).
  * - `close()` is graceful: stop accepting, let in-flight requests finish
  *   within a deadline, cut what is left, then close the store — the listener
  *   is its last user.
@@ -19,6 +21,7 @@ import { handleError, type RouteKind, sendMethodNotAllowed, sendNotFound } from 
 import { clientAddress, effectiveProtocol } from './http/client-address.js';
 import { setBaseHeaders } from './http/respond.js';
 import { baseSecurityHeaders } from './http/security-headers.js';
+import { TurnBatch } from './http/turn-batch.js';
 import { matchRoute, ROUTES, type Route } from './routes.js';
 import { basePath } from './urls.js';
 
@@ -119,6 +122,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
   let onDrained: (() => void) | null = null;
   let closing: Promise<void> | null = null;
   let warnedForwarded = false;
+  const turn = new TurnBatch<Admitted>((admitted) => void route(admitted));
 
   const newServer = () =>
     createServer(
@@ -127,19 +131,23 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
         headersTimeout: HEADERS_TIMEOUT_MS,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       },
-      (raw, res) => void handle(raw, res),
+      admit,
     );
   const server = newServer();
   /** Every server accepting on the port: `server` first (see ACCEPTING_SOCKETS). */
   const servers: Server[] = [server];
 
-  async function handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * A request's bookkeeping starts as soon as it is parsed (it is in flight
+   * for close() and in the access log from then on); its route runs with
+   * the other requests of the same turn (TurnBatch: why).
+   */
+  function admit(raw: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     inFlight.add(res);
     if (closing) res.shouldKeepAlive = false;
     setBaseHeaders(res, securityHeaders);
     const { path, rawQuery } = splitTarget(raw.url ?? '', prefix);
-    let routeLabel: string | null = null; // metrics: a routes-table path, never the raw one
     const req: ServerRequest = {
       raw,
       res,
@@ -149,10 +157,11 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
       clientAddress: clientAddress(raw, ctx.config),
       protocol: effectiveProtocol(raw, ctx.config),
     };
+    const admitted: Admitted = { req, started, routeLabel: null };
     res.once('close', () => {
       inFlight.delete(res);
       ctx.metrics?.onRequest({
-        route: routeLabel,
+        route: admitted.routeLabel,
         method: req.method,
         status: res.statusCode,
         seconds: (performance.now() - started) / 1000,
@@ -167,6 +176,12 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
       });
       if (inFlight.size === 0) onDrained?.();
     });
+    turn.add(admitted);
+  }
+
+  async function route(admitted: Admitted): Promise<void> {
+    const { req, started } = admitted;
+    const { raw, path } = req;
     if (!ctx.config.trustProxy && !warnedForwarded && raw.headers['x-forwarded-for'] !== undefined) {
       warnedForwarded = true;
       ctx.log.warn(
@@ -176,7 +191,7 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
 
     const match = matchRoute(routes, req.method, path);
     if (match.kind === 'none') return sendNotFound(req, ctx);
-    routeLabel = path;
+    admitted.routeLabel = path; // metrics: a routes-table path, never the raw one
     if (match.kind === 'method') return sendMethodNotAllowed(req, ctx, match.allow, match.routeKind);
     // A handler past its deadline has been answered 503 by the sweeper; it
     // keeps running (it may be mid-transaction), its late writes are dropped
@@ -256,6 +271,14 @@ export function createListener(ctx: ServerContext, options: ListenerOptions = {}
       for (const s of servers) s.closeAllConnections();
     },
   };
+}
+
+interface Admitted {
+  readonly req: ServerRequest;
+  /** performance.now() when the request was parsed. */
+  readonly started: number;
+  /** Set once the path matched a route (metrics label). */
+  routeLabel: string | null;
 }
 
 interface Deadline {
