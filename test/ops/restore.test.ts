@@ -436,6 +436,13 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     );
     db.exec('PRAGMA writable_schema = OFF');
   };
+  /** A sealed value with one base64url character of its ciphertext changed: well formed, not authentic. */
+  const tampered = (sealed: string): string => {
+    const parts = sealed.split('.');
+    const body = parts[3] as string;
+    parts[3] = (body[0] === 'A' ? 'B' : 'A') + body.slice(1);
+    return parts.join('.');
+  };
   const TOKENS_PK = 'PRIMARY KEY (grant_id, generation, seq)';
   const integrity = (file: string) => {
     const db = new DatabaseSync(file, { readOnly: true });
@@ -553,11 +560,7 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
           r: number;
           v: string;
         };
-        // One base64url character of the ciphertext changed for another: well formed, not authentic.
-        const parts = row.v.split('.');
-        const body = parts[3] as string;
-        parts[3] = (body[0] === 'A' ? 'B' : 'A') + body.slice(1);
-        db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(parts.join('.'), row.r);
+        db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(tampered(row.v), row.r);
       });
       const r = await cli(install, ['restore', file, '--yes']);
       expect(r.code).toBe(8);
@@ -583,10 +586,7 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
         const row = db.prepare(`SELECT value AS v FROM meta WHERE name = 'owner_profile_sealed'`).get() as {
           v: string;
         };
-        const parts = row.v.split('.');
-        const body = parts[3] as string;
-        parts[3] = (body[0] === 'A' ? 'B' : 'A') + body.slice(1);
-        db.prepare(`UPDATE meta SET value = ? WHERE name = 'owner_profile_sealed'`).run(parts.join('.'));
+        db.prepare(`UPDATE meta SET value = ? WHERE name = 'owner_profile_sealed'`).run(tampered(row.v));
       },
     );
     const r = await cli(install, ['restore', file, '--yes']);
