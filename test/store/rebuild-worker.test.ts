@@ -31,7 +31,7 @@ describe('quick_check and REINDEX on a worker thread (restore verification)', ()
     fill.close();
     // With no other connection open, the thread's is the file's last: closing
     // it checkpoints the WAL, holding the file locked meanwhile.
-    await checkAndReindexOnWorker(file);
+    await checkAndReindexOnWorker(file, 20);
     const after = new DatabaseSync(file, { timeout: 0 });
     try {
       after.exec(`INSERT INTO t VALUES ('after', -1)`);
@@ -57,7 +57,7 @@ describe('quick_check and REINDEX on a worker thread (restore verification)', ()
     defineIndexOn('k');
     step(`REINDEX t_v; UPDATE t SET v = 7 WHERE k IN ('k1', 'k2')`);
     defineIndexOn('v');
-    await expect(checkAndReindexOnWorker(file)).rejects.toMatchObject({
+    await expect(checkAndReindexOnWorker(file, 20)).rejects.toMatchObject({
       errcode: 2067,
       message: expect.stringMatching(/UNIQUE constraint failed: t\.v/),
     });
@@ -74,7 +74,7 @@ describe('quick_check and REINDEX on a worker thread (restore verification)', ()
     loose.exec(`PRAGMA writable_schema = ON;
       UPDATE sqlite_master SET sql = replace(sql, 'v INTEGER', 'v INTEGER NOT NULL') WHERE name = 't';`);
     loose.close();
-    const failure = await checkAndReindexOnWorker(file).catch((err: unknown) => err);
+    const failure = await checkAndReindexOnWorker(file, 20).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(QuickCheckFailed);
     expect((failure as QuickCheckFailed).problems).toEqual([expect.stringMatching(/NULL value in t\.v/)]);
   });

@@ -45,9 +45,10 @@ export class QuickCheckFailed extends Error {
 }
 
 /**
- * Resolves once `file` passed quick_check and every index of it is rebuilt,
- * and the thread has ended. Rejects with QuickCheckFailed, or with the SQLite
- * error of the rebuild (its `errcode` kept).
+ * Resolves once `file` passed quick_check (collecting up to `maxProblems` of
+ * its messages), every index of it is rebuilt, and the thread has ended.
+ * Rejects with QuickCheckFailed, or with the SQLite error of the rebuild
+ * (its `errcode` kept).
  *
  * Settled on the thread's exit, not its message: its connection must be
  * closed before the caller goes on. Were it to close after the caller's own
@@ -55,7 +56,7 @@ export class QuickCheckFailed extends Error {
  * holding the file locked while the caller writes to it (a restore's
  * re-seal failed with "database is locked" that way).
  */
-export function checkAndReindexOnWorker(file: string, maxProblems = 20): Promise<void> {
+export function checkAndReindexOnWorker(file: string, maxProblems: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, maxProblems } });
     let reply: { ok: boolean; message?: string; errcode?: number; problems?: string[] } | null = null;
