@@ -147,7 +147,7 @@ async function approve(
     case 'linked':
       emit(deps, { kind: 'pairing_attempt', outcome: 'ok' });
       emit(deps, { kind: 'authorization', outcome: 'approved' });
-      return redirect(result.request, { code });
+      return redirect(request, { code });
   }
 }
 

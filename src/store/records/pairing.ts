@@ -116,11 +116,8 @@ export interface ApprovePairingInput {
 }
 
 export type ApprovePairingResult =
-  | {
-      readonly outcome: 'linked';
-      readonly request: PendingRequestRecord;
-      readonly deviceAuthorizationId: string;
-    }
+  /** The request is gone; the caller has its state and redirect URI from reading it before. */
+  | { readonly outcome: 'linked'; readonly deviceAuthorizationId: string }
   | { readonly outcome: 'not_found' }
   | { readonly outcome: 'expired' }
   | { readonly outcome: 'locked'; readonly failedAttempts: number }

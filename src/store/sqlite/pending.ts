@@ -52,15 +52,19 @@ export function deletePendingRequest(ctx: SqliteContext, idHash: string): boolea
  * deleted in the same commit that issues its code.
  */
 export function approvePendingRequest(ctx: SqliteContext, input: ApprovePairingInput): ApprovePairingResult {
-  const key = ctx.requireKey();
   return ctx.write(() => {
-    const row = one(ctx, 'SELECT * FROM pending_requests WHERE id_hash = ?', input.requestIdHash);
+    // Only what the decision and the code need: the sealed state and metadata
+    // never change after the request is made, and the caller read them already.
+    const row = one(
+      ctx,
+      `SELECT client_id, redirect_uri, scope, code_challenge, code_challenge_method, failed_attempts, expires_at
+         FROM pending_requests WHERE id_hash = ?`,
+      input.requestIdHash,
+    );
     if (!row) return { outcome: 'not_found' };
-    const request = pendingFromRow(key, row);
-    if (input.now >= request.expiresAt) return { outcome: 'expired' };
-    if (request.failedAttempts >= input.maxFailedAttempts) {
-      return { outcome: 'locked', failedAttempts: request.failedAttempts };
-    }
+    const failedAttempts = row.failed_attempts as number;
+    if (input.now >= (row.expires_at as number)) return { outcome: 'expired' };
+    if (failedAttempts >= input.maxFailedAttempts) return { outcome: 'locked', failedAttempts };
     const device = one(
       ctx,
       `SELECT id FROM device_authorizations
@@ -75,7 +79,7 @@ export function approvePendingRequest(ctx: SqliteContext, input: ApprovePairingI
         'UPDATE pending_requests SET failed_attempts = failed_attempts + 1 WHERE id_hash = ?',
         input.requestIdHash,
       );
-      return { outcome: 'wrong_code', failedAttempts: request.failedAttempts + 1 };
+      return { outcome: 'wrong_code', failedAttempts: failedAttempts + 1 };
     }
     run(
       ctx,
@@ -83,8 +87,8 @@ export function approvePendingRequest(ctx: SqliteContext, input: ApprovePairingI
           SET status = 'approved', owner_id = ?, linked_client_id = ?, linked_scope = ?, decided_at = ?
         WHERE id = ?`,
       input.ownerId,
-      request.clientId,
-      request.scope,
+      row.client_id as string,
+      row.scope as string,
       input.now,
       device.id as string,
     );
@@ -95,17 +99,17 @@ export function approvePendingRequest(ctx: SqliteContext, input: ApprovePairingI
          code_challenge_method, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       input.code.hash,
-      request.clientId,
-      request.redirectUri,
-      request.scope,
+      row.client_id as string,
+      row.redirect_uri as string,
+      row.scope as string,
       input.ownerId,
-      request.codeChallenge,
-      request.codeChallengeMethod,
+      row.code_challenge,
+      row.code_challenge_method,
       input.now,
       input.code.expiresAt,
     );
     if (input.linkedAudit) appendAudit(ctx, input.linkedAudit(device.id as string));
-    return { outcome: 'linked', request, deviceAuthorizationId: device.id as string };
+    return { outcome: 'linked', deviceAuthorizationId: device.id as string };
   });
 }
 
