@@ -444,6 +444,46 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     return parts.join('.');
   };
   const TOKENS_PK = 'PRIMARY KEY (grant_id, generation, seq)';
+  /**
+   * What the restore report's `after` must say, counted here row by row on a
+   * sound store. Counted through the altered copy's indexes, the report is
+   * wrong (0 active grants with the skewed tokens_expires): restore must count
+   * only once the indexes are rebuilt.
+   */
+  const factsOf = (file: string) => {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      const rows = db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+        .all() as { name: string }[];
+      const tables = Object.fromEntries(
+        rows.map(({ name }) => [
+          name,
+          (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
+        ]),
+      );
+      const now = Date.now();
+      const live = new Set(
+        (
+          db.prepare('SELECT grant_id, revoked_at, superseded_at, expires_at FROM tokens').all() as {
+            grant_id: string;
+            revoked_at: number | null;
+            superseded_at: number | null;
+            expires_at: number;
+          }[]
+        )
+          .filter((t) => t.revoked_at === null && t.superseded_at === null && t.expires_at > now + 60_000)
+          .map((t) => t.grant_id),
+      );
+      const grants = db.prepare('SELECT id, revoked_at FROM grants').all() as {
+        id: string;
+        revoked_at: number | null;
+      }[];
+      return { tables, activeGrants: grants.filter((g) => g.revoked_at === null && live.has(g.id)).length };
+    } finally {
+      db.close();
+    }
+  };
   const integrity = (file: string) => {
     const db = new DatabaseSync(file, { readOnly: true });
     try {
@@ -470,11 +510,14 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     expect(verify.code).toBe(8);
     expect(verify.stderr).toMatch(/missing from index tokens_expires/);
 
+    const facts = factsOf(install.storeFile);
+    expect(facts.activeGrants).toBeGreaterThan(0);
     const r = await cli(install, ['restore', file, '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(integrity(install.storeFile)).toEqual(['ok']);
     expect(logicalDump(install.storeFile, key)).toEqual(dump);
     expect(dump.legacy_imports).toHaveLength(3);
+    expect(JSON.parse(r.stdout).after).toMatchObject(facts);
   });
 
   it("a WITHOUT ROWID table's b-tree out of key order (no integrity check sees it): restored in order, every row found by its key", async () => {
@@ -488,8 +531,11 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
       (db) => db.exec('REINDEX tokens'),
       (db) => rewriteTable(db, 'tokens', 'PRIMARY KEY (grant_id DESC, generation, seq)', TOKENS_PK),
     );
+    const facts = factsOf(install.storeFile);
+    expect(facts.activeGrants).toBeGreaterThan(0);
     const r = await cli(install, ['restore', file, '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).after).toMatchObject(facts);
     expect(integrity(install.storeFile)).toEqual(['ok']);
     expect(logicalDump(install.storeFile, key)).toEqual(dump);
     const db = new DatabaseSync(install.storeFile, { readOnly: true });

@@ -127,7 +127,12 @@ export function checkIntegrity(db: DatabaseSync, file: string): void {
  *
  * `meanwhile` sees the file as it was before the rebuild, so it must read
  * through table b-trees only, never through an index (`NOT INDEXED`, as
- * reseal.ts's walk reads). It runs while quick_check is still looking at
+ * reseal.ts's walk reads). That holds for rowid tables only: under
+ * `NOT INDEXED` SQLite (3.53) still reads a WITHOUT ROWID table through its
+ * secondary indexes (`SELECT count(*) FROM tokens NOT INDEXED WHERE
+ * expires_at > ?` searches tokens_expires), so `meanwhile` never reads one,
+ * and the store's counts are taken after the rebuild (open.ts; restore.test.ts
+ * checks them against a skewed index). It runs while quick_check is still looking at
  * those trees — starting it after would put 0.3 s at 100,000 grants on the
  * restore's path. That is safe: the file is what a backup wrote (its chunks
  * authenticated), SQLite answers SQLITE_CORRUPT for a malformed page rather
