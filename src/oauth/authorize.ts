@@ -23,7 +23,22 @@ import { MAX_PAIRING_ATTEMPTS_PER_REQUEST, PENDING_REQUEST_TTL_S } from './polic
 import { mayUseEndpoint } from './roles.js';
 import { formatScope, resolveScope } from './scopes.js';
 
-export async function authorize(params: Params, deps: OAuthDeps, meta: RequestMeta): Promise<ConsentView> {
+export interface AuthorizeOptions {
+  /**
+   * A HEAD request: validated and answered as a GET would be, but nothing is
+   * stored. Its answer carries no page, so no request id could ever come back
+   * in a consent form; a link checker or mail scanner that sends HEAD would
+   * only leave pending requests behind.
+   */
+  readonly preview?: boolean;
+}
+
+export async function authorize(
+  params: Params,
+  deps: OAuthDeps,
+  meta: RequestMeta,
+  options: AuthorizeOptions = {},
+): Promise<ConsentView> {
   const clientId = param(params, 'client_id');
   if (!clientId)
     throw new AuthorizationPageError('invalid_request', 'The request names no client (client_id).');
@@ -52,11 +67,22 @@ export async function authorize(params: Params, deps: OAuthDeps, meta: RequestMe
   const requestId = randomToken('requestId');
   const csrfToken = randomToken('csrf');
   const expiresAt = now + PENDING_REQUEST_TTL_S * 1000;
+  const scope = formatScope(scopes);
+  const view = consentView({
+    requestId,
+    csrfToken,
+    client,
+    scope,
+    redirectUri,
+    expiresAt,
+    attemptsLeft: MAX_PAIRING_ATTEMPTS_PER_REQUEST,
+  });
+  if (options.preview) return view;
   await deps.store.createPendingRequest({
     idHash: sha256Hex(requestId),
     clientId: client.id,
     redirectUri,
-    scope: formatScope(scopes),
+    scope,
     state,
     codeChallenge: challenge ?? null,
     codeChallengeMethod: challenge ? PKCE_METHOD : null,
@@ -66,15 +92,7 @@ export async function authorize(params: Params, deps: OAuthDeps, meta: RequestMe
     meta,
   });
   emit(deps, { kind: 'authorization', outcome: 'started' });
-  return consentView({
-    requestId,
-    csrfToken,
-    client,
-    scope: formatScope(scopes),
-    redirectUri,
-    expiresAt,
-    attemptsLeft: MAX_PAIRING_ATTEMPTS_PER_REQUEST,
-  });
+  return view;
 }
 
 /**

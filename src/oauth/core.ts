@@ -4,7 +4,7 @@
  * endpoint. No HTTP types: parameters in, plain data out, or a thrown
  * OAuthError / AuthorizationPageError / AuthorizationRedirectError.
  */
-import { authorize } from './authorize.js';
+import { type AuthorizeOptions, authorize } from './authorize.js';
 import type { ClientRequest } from './client-auth.js';
 import { type ConsentDecision, decideConsent } from './consent.js';
 import type { OAuthDeps, RequestMeta } from './context.js';
@@ -17,7 +17,8 @@ import { token } from './token.js';
 
 export function oauthCore(deps: OAuthDeps) {
   return {
-    authorize: (params: Params, meta: RequestMeta) => authorize(params, deps, meta),
+    authorize: (params: Params, meta: RequestMeta, options?: AuthorizeOptions) =>
+      authorize(params, deps, meta, options),
     decideConsent: (decision: ConsentDecision, meta: RequestMeta) => decideConsent(decision, deps, meta),
     token: (request: ClientRequest, meta: RequestMeta) => token(request, deps, meta),
     deviceAuthorization: (request: ClientRequest, meta: RequestMeta) =>

@@ -54,6 +54,20 @@ describe('authorization request (RFC 6749 §4.1.1)', () => {
     expect(stored?.meta).toEqual(META);
   });
 
+  it('stores nothing for a preview (HEAD), and refuses what GET refuses', async () => {
+    const view = await authorize(authorizeParams(), fx.deps, META, { preview: true });
+    expect(view.client).toEqual({ id: ALEXA_ID, name: 'Alexa skill' });
+    expect(await fx.store.getPendingRequest(sha256Hex(view.requestId))).toBeNull();
+    const err = await rejection(
+      authorize(authorizeParams({ client_id: 'evil' }), fx.deps, META, { preview: true }),
+    );
+    expect((err as AuthorizationPageError).reason).toBe('invalid_client');
+    const bad = await rejection(
+      authorize(authorizeParams({ scope: 'nope' }), fx.deps, META, { preview: true }),
+    );
+    expect(bad).toBeInstanceOf(AuthorizationRedirectError);
+  });
+
   it('shows a page (never redirects) for a missing or unknown client', async () => {
     expect((await pageError(authorizeParams({ client_id: undefined }))).reason).toBe('invalid_request');
     expect((await pageError(authorizeParams({ client_id: 'evil' }))).reason).toBe('invalid_client');

@@ -108,6 +108,25 @@ describe('routing', () => {
     expect(res.text).toBe('');
   });
 
+  it('answers HEAD on the consent route as GET, without a body, asking the core for a preview only', async () => {
+    const asked: unknown[] = [];
+    const h = await startHarness({
+      protocol: {
+        authorize: async (_params, _meta, options) => {
+          asked.push(options);
+          return view;
+        },
+      },
+    });
+    const head = await get(`${h.url}/alexa/authorize?client_id=amazon-alexa`, {}, 'HEAD');
+    const page = await get(`${h.url}/alexa/authorize?client_id=amazon-alexa`);
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    expect(head.headers['content-type']).toBe(page.headers['content-type']);
+    expect(page.text).toContain(view.requestId);
+    expect(asked).toEqual([{ preview: true }, { preview: false }]);
+  });
+
   it('serves /health for the CLI probe', async () => {
     const h = await startHarness();
     const res = await get(`${h.url}/health`);

@@ -18,7 +18,8 @@ export const authorize: Handler = async (req, ctx) => {
   const params = parseQuery(req.rawQuery);
 
   // ── protocol core ──────────────────────────────────────────────────────
-  const view = await ctx.protocol.authorize(params, requestMeta(req));
+  // HEAD: the same answer without its page, and nothing stored (AuthorizeOptions).
+  const view = await ctx.protocol.authorize(params, requestMeta(req), { preview: req.method === 'HEAD' });
   // ───────────────────────────────────────────────────────────────────────
 
   const remembered = readPairingCookie(req.raw.headers.cookie);
