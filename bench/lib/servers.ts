@@ -4,8 +4,9 @@
  * detached listener's would go to listener.log.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Build } from './build.js';
 import type { Install } from './install.js';
 import { freePort } from './install.js';
@@ -78,8 +79,20 @@ export async function startMaAuth(
     [build.dist, install.home, options.limits ?? 'relaxed'],
     logDir,
     install.port,
-    options.execArgv,
+    [...(await listenerNodeOptions(build)), ...(options.execArgv ?? [])],
   );
+}
+
+/**
+ * The Node options ma-auth starts its listener with (`ma-auth link`, `serve
+ * --detach`, the shipped systemd unit: src/server/node-options.ts), for this
+ * machine; none for a build that has no such module.
+ */
+async function listenerNodeOptions(build: Build): Promise<string[]> {
+  const file = join(build.dist, 'server', 'node-options.js');
+  if (!existsSync(file)) return [];
+  const module = (await import(pathToFileURL(file).href)) as { listenerNodeOptions?: () => string[] };
+  return module.listenerNodeOptions?.() ?? [];
 }
 
 /** Asks the oidc-provider child to pre-issue `count` refresh tokens into `file`. */

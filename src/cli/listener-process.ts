@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensurePrivateDir, writeFileAtomic } from '../config/fs-private.js';
 import type { Paths } from '../config/paths.js';
+import { listenerNodeOptions } from '../server/node-options.js';
 import type { Deps } from './deps.js';
 import { CliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -121,7 +122,7 @@ async function processIdentity(pid: number, listen: string): Promise<Identity> {
 }
 
 /**
- * `node …/ma-auth(.js) serve …` — what `serve --detach` runs. Matched on the
+ * `node [options] …/ma-auth(.js) serve …` — what `serve --detach` runs. Matched on the
  * joined command line: `ps` cannot tell spaces in a path from separators.
  */
 export function isListenerCommand(commandLine: string): boolean {
@@ -209,7 +210,7 @@ export async function startDetached(deps: Deps, listen: Listen): Promise<StartOu
   let child: ChildProcess;
   try {
     fchmodSync(fd, 0o600);
-    child = spawn(process.execPath, [BIN, 'serve', '--listen', address], {
+    child = spawn(process.execPath, [...listenerNodeOptions(), BIN, 'serve', '--listen', address], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: deps.env as NodeJS.ProcessEnv,

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isListenerCommand } from '../../src/cli/listener-process.js';
+import { listenerV8PoolSize } from '../../src/server/node-options.js';
 import { cleanEnv, runCli } from '../support/cli.js';
 import { BIN } from '../support/paths.js';
 
@@ -91,6 +92,10 @@ describe('ma-auth serve / stop', () => {
     expect(record).toEqual({ pid: result.pid, listen: `127.0.0.1:${port}`, startedAt: expect.any(String) });
     expect(Number.isNaN(Date.parse(record.startedAt))).toBe(false);
     expect(alive(result.pid)).toBe(true);
+    // With the listener's Node options (src/server/node-options.ts).
+    expect(readFileSync(`/proc/${result.pid}/cmdline`, 'utf8').split('\0')).toContain(
+      `--v8-pool-size=${listenerV8PoolSize()}`,
+    );
     expect((await stat(pidFile)).mode & 0o077).toBe(0);
     expect((await stat(join(home, 'data', 'listener.log'))).mode & 0o077).toBe(0);
 
@@ -243,6 +248,7 @@ describe('ma-auth serve / stop', () => {
 describe('isListenerCommand (is this pid our listener?)', () => {
   it.each([
     ['/usr/bin/node /opt/ma-auth/bin/ma-auth.js serve --listen 127.0.0.1:8787', true],
+    ['/usr/bin/node --v8-pool-size=1 /opt/ma-auth/bin/ma-auth.js serve --listen 127.0.0.1:8787', true],
     ['node /Users/me/My Projects/ma-auth/bin/ma-auth.js serve', true],
     ['ma-auth serve', true],
     ['C:\\node.exe C:\\ma-auth\\bin\\ma-auth.js serve --listen 127.0.0.1:1', true],

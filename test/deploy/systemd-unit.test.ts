@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/config/paths.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../src/server/listener.js';
+import { listenerNodeOptions } from '../../src/server/node-options.js';
 import { ROOT } from '../support/paths.js';
 
 const UNIT = join(ROOT, 'deploy', 'ma-auth.service');
@@ -105,12 +106,19 @@ describe('deploy/ma-auth.service', () => {
     expect(service.get('MemoryDenyWriteExecute')).toBeUndefined();
   });
 
-  it("writes only where ma-auth's own paths land, given the unit's environment", () => {
-    const env = Object.fromEntries(
+  const environment = (): Record<string, string> =>
+    Object.fromEntries(
       (service.get('Environment') ?? [])
         .flatMap((e) => e.split(/\s+/))
-        .map((kv) => kv.split('=') as [string, string]),
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
     );
+
+  it("runs the listener with ma-auth's Node options for a two-core host", () => {
+    expect(environment().NODE_OPTIONS).toBe(listenerNodeOptions(2).join(' '));
+  });
+
+  it("writes only where ma-auth's own paths land, given the unit's environment", () => {
+    const env = environment();
     expect(env.MA_AUTH_HOME).toBeUndefined();
     const paths = resolvePaths({ ...env, HOME: '/nonexistent' }, 'linux');
     expect(paths.dataDir).toBe(`/var/lib/${one('StateDirectory')}`);
