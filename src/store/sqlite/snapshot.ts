@@ -132,9 +132,10 @@ export function checkIntegrity(db: DatabaseSync, file: string): void {
  * secondary indexes (`SELECT count(*) FROM tokens NOT INDEXED WHERE
  * expires_at > ?` searches tokens_expires), so `meanwhile` never reads one,
  * and the store's counts are taken after the rebuild (open.ts; restore.test.ts
- * checks them against a skewed index). It runs while quick_check is still looking at
- * those trees — starting it after would put 0.3 s at 100,000 grants on the
- * restore's path. That is safe: the file is what a backup wrote (its chunks
+ * checks them against a skewed index).
+ *
+ * `meanwhile` runs while quick_check is still looking at those trees —
+ * starting it after would put 0.3 s at 100,000 grants on the restore's path. That is safe: the file is what a backup wrote (its chunks
  * authenticated), SQLite answers SQLITE_CORRUPT for a malformed page rather
  * than misreading it, and the caller reports what `meanwhile` met only once
  * these checks have passed (open.ts), so a damaged file is always refused
