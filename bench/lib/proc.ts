@@ -12,6 +12,16 @@ import { RESOLVE_HOOK } from './paths.js';
 /** Every child the bench started, so an interrupted run can end them (by pid, never by name). */
 const children = new Set<ChildProcess>();
 
+/**
+ * Node options of the processes that make the load (autocannon's, the
+ * flows'): one V8 helper thread instead of Node's four. They share the two
+ * cores with the server they measure, and a burst made their four helpers
+ * (garbage collection, optimising compilers) take a core from the server's
+ * event loop while it was runnable — time a real client, on another machine,
+ * never takes. What they send is the same. docs/benchmarks.md, "The load".
+ */
+export const LOAD_NODE_OPTIONS: readonly string[] = ['--v8-pool-size=1'];
+
 /** A bench TypeScript file as a child process, with an IPC channel. */
 export function spawnTs(
   file: string,

@@ -8,6 +8,7 @@ import { type ListenerLatency, listenerLatency, logOffset } from '../lib/access-
 import { benchFile } from '../lib/paths.js';
 import {
   cpuTimeMs,
+  LOAD_NODE_OPTIONS,
   listenOverflows,
   nextMessage,
   ofType,
@@ -44,7 +45,7 @@ export async function measureLoad(server: ServerHandle, spec: LoadSpec): Promise
   const worker = spawnTs(benchFile('load', 'worker.ts'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // autocannon's timers warn about negative timeouts when the event loop lags; that is the point of a load test.
-    execArgv: ['--disable-warning=TimeoutNegativeWarning'],
+    execArgv: ['--disable-warning=TimeoutNegativeWarning', ...LOAD_NODE_OPTIONS],
   });
   try {
     await nextMessage(worker, ofType('ready'), 30_000, 'starting the load process');

@@ -30,7 +30,7 @@ export function tables(r: Results): Table[] {
   const out: Table[] = [];
   const s = r.settings;
   out.push({
-    title: `Load on the token path — median of ${s.rounds} × ${s.durationS} s per row (autocannon in its own process, loopback)`,
+    title: `Load on the token path — median of ${s.rounds} × ${s.durationS} s per row (autocannon in its own process with one V8 helper thread, loopback)`,
     headers: [
       'scenario',
       'conns',

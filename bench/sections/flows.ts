@@ -8,7 +8,7 @@
 import type { FlowsRequest, FlowsResult } from '../flows/worker.js';
 import { createInstall } from '../lib/install.js';
 import { benchFile } from '../lib/paths.js';
-import { nextMessage, ofType, spawnTs } from '../lib/proc.js';
+import { LOAD_NODE_OPTIONS, nextMessage, ofType, spawnTs } from '../lib/proc.js';
 import type { FlowsRow } from '../lib/results.js';
 import { startMaAuth } from '../lib/servers.js';
 import { errorText, type RunContext } from './context.js';
@@ -37,7 +37,7 @@ async function runFlows(ctx: RunContext, limits: 'relaxed' | 'shipped'): Promise
     limits: limits === 'relaxed' ? 'relaxed' : 'default',
   });
   try {
-    const worker = spawnTs(benchFile('flows', 'worker.ts'), []);
+    const worker = spawnTs(benchFile('flows', 'worker.ts'), [], { execArgv: LOAD_NODE_OPTIONS });
     await nextMessage(worker, ofType('ready'), 30_000, 'starting the flows process');
     const answer = nextMessage(
       worker,
