@@ -19,6 +19,8 @@ export interface Summary {
   readonly p50: number | null;
   readonly p97_5: number | null;
   readonly p99: number | null;
+  /** p99 without each run's first second (load/spec.ts afterStartMs). */
+  readonly p99AfterStart: number | null;
   /** Summed over runs, not a median: one is too many. */
   readonly non2xx: number;
   readonly errors: number;

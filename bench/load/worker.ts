@@ -9,12 +9,17 @@
  * (autocannon 9 internals: RequestIterator.context / resetContext), then
  * rebuilds the first request, which was built before setupClient ran.
  *
+ * Besides autocannon's own histogram (the whole run), the latencies of the
+ * responses received after the run's start (spec.ts afterStartMs), from the
+ * same per-response times autocannon records: the report prints both.
+ *
  * Protocol: sends `{type:'ready'}`, receives `{type:'run', spec}`, answers
  * `{type:'result', result}` or `{type:'result', error}`.
  */
 import { readFileSync } from 'node:fs';
 import autocannon, { type Client, type RequestSpec } from 'autocannon';
-import type { LoadResult, LoadSpec } from './spec.js';
+import { percentile } from '../lib/stats.js';
+import { afterStartMs, type LoadResult, type LoadSpec } from './spec.js';
 
 interface ChainState extends Record<string, unknown> {
   token: string;
@@ -92,7 +97,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   }
 
   const cpuBefore = process.cpuUsage();
-  const result = await autocannon({
+  const instance = autocannon({
     url: spec.url,
     connections: spec.connections,
     duration: spec.durationS,
@@ -101,6 +106,13 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     requests: [request],
     ...(setupClient ? { setupClient } : {}),
   });
+  const started = performance.now();
+  const skipMs = afterStartMs(spec.durationS);
+  const later: number[] = [];
+  instance.on('response', (_client, _status, _bytes, responseTime) => {
+    if (performance.now() - started >= skipMs) later.push(responseTime);
+  });
+  const result = await instance;
   const cpu = process.cpuUsage(cpuBefore);
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
@@ -120,6 +132,13 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       p99: result.latency.p99,
       max: result.latency.max,
       mean: result.latency.mean,
+    },
+    afterStart: {
+      skippedMs: skipMs,
+      count: later.length,
+      p50: percentile(later, 50),
+      p99: percentile(later, 99),
+      max: percentile(later, 100),
     },
     sampleError,
     loadCpuMs: (cpu.user + cpu.system) / 1000,

@@ -14,6 +14,7 @@ export function flattenRows(r: Omit<Results, 'rows' | 'budgets' | 'finishedAt' |
         p50: m.p50,
         p97_5: m.p97_5,
         p99: m.p99,
+        p99AfterStart: m.p99AfterStart,
         non2xx: m.non2xx,
         errors: m.errors,
         cpuUsPerReq: m.cpuUsPerReq,

@@ -52,7 +52,14 @@ declare module 'autocannon' {
     requests?: RequestSpec[];
     setupClient?: (client: Client) => void;
   }
-  function autocannon(options: Options): Promise<Result>;
+  /** A run: awaitable for its result, and an emitter of every response (ms since its request was sent). */
+  export interface Instance extends Promise<Result> {
+    on(
+      event: 'response',
+      listener: (client: Client, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
+  }
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../bench/lib/results.js';
+import { afterStartMs } from '../../bench/load/spec.js';
 import { ROOT } from '../support/paths.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ma-auth-bench-smoke-'));
@@ -63,6 +64,15 @@ describe('npm run bench -- --smoke', () => {
       (r) => r.section === 'throughput' && r.name.startsWith('ma-auth'),
     )) {
       expect(row.metrics.listenerP99, row.name).toBeTypeOf('number');
+    }
+    // Each run's latency is also given without its start: some of its responses, not all.
+    for (const t of results.throughput) {
+      for (const run of t.runs) {
+        expect(run.afterStart.skippedMs, t.scenario).toBe(afterStartMs(results.settings.durationS));
+        expect(run.afterStart.count, t.scenario).toBeGreaterThan(0);
+        expect(run.afterStart.count, t.scenario).toBeLessThan(run.responses);
+        expect(run.afterStart.p99, t.scenario).toBeTypeOf('number');
+      }
     }
     for (const row of results.rows.filter((r) => r.section === 'flows')) {
       expect(row.metrics.listenerCpuS, row.name).toBeGreaterThan(0);
