@@ -71,13 +71,13 @@ export function checkBudgets(r: Input): Budget[] {
           `${scenario === 'ma-auth-refresh' ? 'refresh' : 'introspection'} p99 ≤ ${limit} ms at ${connections} connections`,
           median?.p99 ?? null,
           (v) => v <= limit,
-          (v) =>
-            `${fmt(v)} ms (${[
+          (v) => {
+            const beside = [
               later === null ? null : `without the runs' first second: ${fmt(later)} ms`,
               own === null ? null : `the listener's own p99: ${fmt(own, 1)} ms`,
-            ]
-              .filter(Boolean)
-              .join('; ')})`.replace(' ()', ''),
+            ].filter((x) => x !== null);
+            return `${fmt(v)} ms${beside.length > 0 ? ` (${beside.join('; ')})` : ''}`;
+          },
         ),
       );
     }
