@@ -2,12 +2,12 @@
  * ma-auth's real listener, started the way `ma-auth serve` starts it (same
  * store, key resolution, logger to stdout, signal handling), from this run's
  * build, in a process with the Node options ma-auth gives its listener
- * (lib/servers.ts startMaAuth) — with one difference: rate limits. The bench drives thousands of
- * requests per second from 127.0.0.1 with one client id, far past the
- * per-address and per-client limits meant for one household, so `relaxed`
- * passes `startServer`'s `rateLimits` option with every rule raised out of
- * reach. The limiter still runs on every request (its cost is measured);
- * it just never says no. `default` keeps the shipped limits.
+ * (lib/servers.ts startMaAuth) — with one difference: rate limits. The bench
+ * drives thousands of requests per second from 127.0.0.1 with one client id,
+ * far past the per-address and per-client limits meant for one household, so
+ * `relaxed` passes `startServer`'s `rateLimits` option with every rule
+ * raised out of reach. The limiter still runs on every request (its cost is
+ * measured); it just never says no. `default` keeps the shipped limits.
  *
  * stdout (the access log, one JSON line per request) goes where the parent
  * points it: a file, as with `serve --detach`.

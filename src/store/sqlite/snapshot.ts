@@ -135,7 +135,8 @@ export function checkIntegrity(db: DatabaseSync, file: string): void {
  * checks them against a skewed index).
  *
  * `meanwhile` runs while quick_check is still looking at those trees —
- * starting it after would put 0.3 s at 100,000 grants on the restore's path. That is safe: the file is what a backup wrote (its chunks
+ * starting it after would put 0.3 s at 100,000 grants on the restore's
+ * path. That is safe: the file is what a backup wrote (its chunks
  * authenticated), SQLite answers SQLITE_CORRUPT for a malformed page rather
  * than misreading it, and the caller reports what `meanwhile` met only once
  * these checks have passed (open.ts), so a damaged file is always refused
