@@ -21,6 +21,11 @@ export interface Summary {
   readonly p99: number | null;
   /** p99 without each run's first second (load/spec.ts afterStartMs). */
   readonly p99AfterStart: number | null;
+  /**
+   * The longest any request waited in the load process before its connection
+   * was attempted (not in the latencies; load/connect-clock.ts), median over runs.
+   */
+  readonly beforeConnectingMaxMs: number | null;
   /** Summed over runs, not a median: one is too many. */
   readonly non2xx: number;
   readonly errors: number;

@@ -52,6 +52,17 @@ export interface LoadResult {
     readonly p99: number | null;
     readonly max: number | null;
   };
+  /**
+   * Requests queued before their connection was attempted (each
+   * connection's first, and any after a reconnect): how long they waited in
+   * the load process for it, in ms. Not counted in the latencies
+   * (connect-clock.ts).
+   */
+  readonly beforeConnecting: {
+    readonly count: number;
+    readonly p50: number | null;
+    readonly max: number | null;
+  };
   /** First non-2xx body seen, to say why. */
   readonly sampleError: string | null;
   /** CPU the load generator itself used during the run (user + system), ms. */

@@ -9,6 +9,10 @@
  * (autocannon 9 internals: RequestIterator.context / resetContext), then
  * rebuilds the first request, which was built before setupClient ran.
  *
+ * Every request is timed from its connection's attempt at the earliest, not
+ * from autocannon queueing it while it still creates the other connections
+ * (connect-clock.ts: why).
+ *
  * Besides autocannon's own histogram (the whole run), the latencies of the
  * responses received after the run's start (spec.ts afterStartMs), from the
  * same per-response times autocannon records: the report prints both.
@@ -19,6 +23,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon, { type Client, type RequestSpec } from 'autocannon';
 import { percentile } from '../lib/stats.js';
+import { clockFromConnectionAttempt } from './connect-clock.js';
 import { afterStartMs, type LoadResult, type LoadSpec } from './spec.js';
 
 interface ChainState extends Record<string, unknown> {
@@ -96,6 +101,11 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     };
   }
 
+  const waits: number[] = [];
+  const setup = (client: Client) => {
+    clockFromConnectionAttempt(client, (ms) => waits.push(ms));
+    setupClient?.(client);
+  };
   const cpuBefore = process.cpuUsage();
   const instance = autocannon({
     url: spec.url,
@@ -104,7 +114,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     pipelining: 1,
     timeout: 10,
     requests: [request],
-    ...(setupClient ? { setupClient } : {}),
+    setupClient: setup,
   });
   const started = performance.now();
   const skipMs = afterStartMs(spec.durationS);
@@ -139,6 +149,11 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       p50: percentile(later, 50),
       p99: percentile(later, 99),
       max: percentile(later, 100),
+    },
+    beforeConnecting: {
+      count: waits.length,
+      p50: percentile(waits, 50),
+      max: percentile(waits, 100),
     },
     sampleError,
     loadCpuMs: (cpu.user + cpu.system) / 1000,

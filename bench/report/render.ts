@@ -65,10 +65,15 @@ export function tables(r: Results): Table[] {
       n(t.median.otherCpuPct),
     ]),
     notes: [
-      "p99 after 1 s: the same load generator's p99 without each run's first second (a quarter of a shorter run). " +
-        'A run starts with every connection sending its first request at the same instant; at 1000 connections ' +
-        "that first wave is about 1 % of a 10 s run's responses, and the ones answered last in it make the whole " +
-        "run's p99. The budgets use the whole run's p99.",
+      'Latencies run from the request being queued in autocannon, but never from before its connection was ' +
+        "attempted: autocannon queues each connection's first request while it is still creating the others, and " +
+        "that wait is the load process's own (bench/load/connect-clock.ts). Longest such wait, median of the runs: " +
+        r.throughput
+          .map((t) => `${t.scenario}@${t.connections} ${n(t.median.beforeConnectingMaxMs)} ms`)
+          .join(', ') +
+        '.',
+      "p99 after 1 s: the same load generator's p99 without each run's first second (a quarter of a shorter run), " +
+        "when every connection has just opened and sent its first request. The budgets use the whole run's p99.",
       'listener p50 / p99: the same requests as the listener itself timed them (its access log), from being ' +
         'parsed to the answer handed to the socket — group commit and fsync included. What the load generator sees ' +
         "beyond that is waiting: in the kernel until the listener's one thread reads the request, and in the load process.",
@@ -163,7 +168,9 @@ export function tables(r: Results): Table[] {
             .join(
               ', ',
             )}; creating the ${f.result?.flows} pairings beforehand took ${n(f.result?.pairingSetupS, 1)} s (${f.result?.pairingErrors} refused); ` +
-          `CPU time over the flows' ${n(f.result?.wallS, 2)} s: listener ${n(f.result?.listenerCpuS, 2)} s, flows process ${n(f.result?.clientCpuS, 2)} s`,
+          `CPU time over the flows' ${n(f.result?.wallS, 2)} s: listener ${n(f.result?.listenerCpuS, 2)} s, flows process ${n(f.result?.clientCpuS, 2)} s; ` +
+          `a flow is timed from its connection's attempt, which came ${n(f.result?.beforeConnectingMs?.p50)} ms (median; at most ${n(f.result?.beforeConnectingMs?.max)}) ` +
+          'after the flows process set it up, while it set up the others (bench/flows/worker.ts)',
       ),
   });
   if (r.cli) {

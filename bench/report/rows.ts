@@ -15,6 +15,7 @@ export function flattenRows(r: Omit<Results, 'rows' | 'budgets' | 'finishedAt' |
         p97_5: m.p97_5,
         p99: m.p99,
         p99AfterStart: m.p99AfterStart,
+        beforeConnectingMaxMs: m.beforeConnectingMaxMs,
         non2xx: m.non2xx,
         errors: m.errors,
         cpuUsPerReq: m.cpuUsPerReq,

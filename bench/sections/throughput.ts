@@ -260,6 +260,7 @@ function summarise(runs: readonly Measurement[]): Summary {
     p97_5: medianOf(runs, (r) => r.latency.p97_5),
     p99: medianOf(runs, (r) => r.latency.p99),
     p99AfterStart: medianOf(runs, (r) => r.afterStart.p99),
+    beforeConnectingMaxMs: medianOf(runs, (r) => r.beforeConnecting.max),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     cpuUsPerReq: medianOf(runs, (r) => r.cpuUsPerReq),

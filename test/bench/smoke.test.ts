@@ -72,11 +72,20 @@ describe('npm run bench -- --smoke', () => {
         expect(run.afterStart.count, t.scenario).toBeGreaterThan(0);
         expect(run.afterStart.count, t.scenario).toBeLessThan(run.responses);
         expect(run.afterStart.p99, t.scenario).toBeTypeOf('number');
+        // Every connection's first request was re-timed from its connection's attempt (connect-clock.ts).
+        expect(run.beforeConnecting.count, t.scenario).toBeGreaterThanOrEqual(t.connections);
+        expect(run.beforeConnecting.max, t.scenario).toBeGreaterThanOrEqual(0);
       }
     }
     for (const row of results.rows.filter((r) => r.section === 'flows')) {
       expect(row.metrics.listenerCpuS, row.name).toBeGreaterThan(0);
     }
+    // Each completed flow was timed from its own connection's attempt.
+    const relaxed = results.flows.find((f) => f.limits === 'relaxed')?.result;
+    expect(relaxed?.completed, context).toBeGreaterThan(0);
+    expect(relaxed?.beforeConnectingMs.count, context).toBe(relaxed?.completed);
+    expect(relaxed?.beforeConnectingMs.p50, context).toBeGreaterThanOrEqual(0);
+    expect(relaxed?.beforeConnectingMs.max, context).toBeGreaterThanOrEqual(0);
 
     // Budgets are judged, and never "pass" without a measurement.
     expect(results.budgets.length).toBeGreaterThan(10);
