@@ -115,7 +115,7 @@ export async function createBackup(input: CreateBackupInput): Promise<UncountedB
   let done = false;
   try {
     input.onProgress?.('snapshot', 0, 1);
-    snapshotStore(input.storeFile, snapshot);
+    await snapshotStore(input.storeFile, snapshot);
     crashPoint('backup:snapshot');
     const { version, facts } = inspect(snapshot, input.key, input.now, input.count !== false);
     const createdAt = new Date(input.now).toISOString();

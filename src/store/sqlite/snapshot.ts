@@ -2,7 +2,7 @@
  * Consistent copies of a live store, and what can be learned from a copy
  * without the key: schema version, key binding, row counts, integrity.
  *
- * A snapshot is `VACUUM INTO` a new file on its own connection: one read
+ * A snapshot is `VACUUM INTO` a new file on its own connection (and thread): one read
  * transaction, so the copy is consistent even while a listener writes (in WAL
  * mode a reader never blocks the writer, nor the writer a reader), and SQLite
  * copies page by page, so memory does not grow with the store.
@@ -11,31 +11,18 @@ import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { sealedKeyId } from '../../crypto/aead.js';
 import { StoreError } from '../errors.js';
-import { openDatabase, schemaVersion, translate } from './database.js';
+import { BUSY_TIMEOUT_MS, openDatabase, schemaVersion, translate } from './database.js';
 import { checkAndReindexOnWorker, QuickCheckFailed } from './rebuild-worker.js';
+import { vacuumIntoOnWorker } from './snapshot-worker.js';
 
-export function snapshotStore(storeFile: string, target: string): void {
+export async function snapshotStore(storeFile: string, target: string): Promise<void> {
   if (!existsSync(storeFile)) {
     throw new StoreError('not_initialised', `no store at ${storeFile}. Run: ma-auth init`);
   }
-  const db = openDatabase(storeFile);
-  try {
-    // VACUUM INTO writes the copy as durably as this connection's
-    // `synchronous` says, and the copy is a temporary file (see openSnapshot):
-    // no fsync for it. FULL again before closing, which may checkpoint the
-    // live store's WAL — that must stay synced. This connection writes
-    // nothing else to the live store.
-    db.exec('PRAGMA synchronous = OFF');
-    try {
-      db.prepare('VACUUM INTO ?').run(target);
-    } finally {
-      db.exec('PRAGMA synchronous = FULL');
-    }
-  } catch (err) {
+  // On its own thread and connection (snapshot-worker.ts: why; the pragmas it sets).
+  await vacuumIntoOnWorker(storeFile, target, BUSY_TIMEOUT_MS).catch((err: unknown) => {
     throw translate(err, storeFile);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 export interface StoreFacts {
