@@ -35,28 +35,51 @@ export interface StoreFacts {
   readonly activeGrants: number;
 }
 
-export function storeFacts(db: DatabaseSync, now: number): StoreFacts {
+/**
+ * With `throughTables`, every row is read from its table's own b-tree and
+ * never through an index, and no answer depends on the order of keys in a
+ * tree: for a file whose indexes are being rebuilt (restore counts a
+ * snapshot beside its REINDEX; snapshot.ts checkAndRebuild). `NOT INDEXED`
+ * alone is not enough for a WITHOUT ROWID table: SQLite still searches its
+ * secondary index for a term on an indexed column (`expires_at > ?` uses
+ * tokens_expires), so that term is written `+expires_at`, which no index
+ * can serve; and active grants come from one scan of each table (the IN
+ * list is built from the tokens' rows) rather than a search by key.
+ */
+export function storeFacts(
+  db: DatabaseSync,
+  now: number,
+  options: { throughTables?: boolean } = {},
+): StoreFacts {
+  const throughTables = options.throughTables ?? false;
   const tables: Record<string, number> = {};
   for (const name of tableNames(db)) {
-    tables[name] = (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+    const from = `"${name}"${throughTables ? ' NOT INDEXED' : ''}`;
+    tables[name] = (db.prepare(`SELECT count(*) AS n FROM ${from}`).get() as { n: number }).n;
   }
   const activeGrants =
     'grants' in tables && 'tokens' in tables
-      ? (
-          db
-            .prepare(
-              `SELECT count(*) AS n FROM grants g WHERE g.revoked_at IS NULL AND EXISTS
-                 (SELECT 1 FROM tokens t WHERE t.grant_id = g.id AND t.revoked_at IS NULL
-                    AND t.superseded_at IS NULL AND t.expires_at > ?)`,
-            )
-            .get(now) as { n: number }
-        ).n
+      ? (db.prepare(throughTables ? ACTIVE_GRANTS_BY_SCAN : ACTIVE_GRANTS).get(now) as { n: number }).n
       : 0;
-  return { schemaVersion: schemaVersion(db), keyId: keyBindingOf(db), tables, activeGrants };
+  return {
+    schemaVersion: schemaVersion(db),
+    keyId: keyBindingOf(db, { throughTables }),
+    tables,
+    activeGrants,
+  };
 }
 
-export function keyBindingOf(db: DatabaseSync): string | null {
-  const row = db.prepare(`SELECT value FROM meta WHERE name = 'key_check'`).get() as
+const ACTIVE_GRANTS = `SELECT count(*) AS n FROM grants g WHERE g.revoked_at IS NULL AND EXISTS
+  (SELECT 1 FROM tokens t WHERE t.grant_id = g.id AND t.revoked_at IS NULL
+     AND t.superseded_at IS NULL AND t.expires_at > ?)`;
+
+const ACTIVE_GRANTS_BY_SCAN = `SELECT count(*) AS n FROM grants g NOT INDEXED WHERE g.revoked_at IS NULL AND g.id IN
+  (SELECT t.grant_id FROM tokens t NOT INDEXED WHERE t.revoked_at IS NULL
+     AND t.superseded_at IS NULL AND +t.expires_at > ?)`;
+
+export function keyBindingOf(db: DatabaseSync, options: { throughTables?: boolean } = {}): string | null {
+  const meta = options.throughTables ? 'meta NOT INDEXED' : 'meta';
+  const row = db.prepare(`SELECT value FROM ${meta} WHERE name = 'key_check'`).get() as
     | { value: string }
     | undefined;
   return row ? sealedKeyId(row.value) : null;
@@ -114,12 +137,15 @@ export function checkIntegrity(db: DatabaseSync, file: string): void {
  *
  * `meanwhile` sees the file as it was before the rebuild, so it must read
  * through table b-trees only, never through an index (`NOT INDEXED`, as
- * reseal.ts's walk reads). That holds for rowid tables only: under
- * `NOT INDEXED` SQLite (3.53) still reads a WITHOUT ROWID table through its
- * secondary indexes (`SELECT count(*) FROM tokens NOT INDEXED WHERE
- * expires_at > ?` searches tokens_expires), so `meanwhile` never reads one,
- * and the store's counts are taken after the rebuild (open.ts; restore.test.ts
- * checks them against a skewed index).
+ * reseal.ts's walk reads), and must not rely on the order of keys in a tree
+ * (REINDEX also rebuilds a WITHOUT ROWID table's own tree). Under `NOT
+ * INDEXED` SQLite (3.53) still searches a WITHOUT ROWID table's secondary
+ * index for a term on an indexed column (`SELECT count(*) FROM tokens NOT
+ * INDEXED WHERE expires_at > ?` searches tokens_expires): the store's counts
+ * taken meanwhile (open.ts) go through `storeFacts(…, { throughTables })`,
+ * which writes such terms so that no index can serve them. restore.test.ts
+ * checks the counts against a skewed index and against a tokens tree out of
+ * key order.
  *
  * `meanwhile` runs while quick_check is still looking at those trees —
  * starting it after would put 0.3 s at 100,000 grants on the restore's
