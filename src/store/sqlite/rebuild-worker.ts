@@ -11,6 +11,7 @@
  * imports of ours, the same from the built package and from the sources.
  */
 import { Worker } from 'node:worker_threads';
+import { replyOnExit } from './worker-reply.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -56,22 +57,13 @@ export class QuickCheckFailed extends Error {
  * holding the file locked while the caller writes to it (a restore's
  * re-seal failed with "database is locked" that way).
  */
-export function checkAndReindexOnWorker(file: string, maxProblems: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, maxProblems } });
-    let reply: { ok: boolean; message?: string; errcode?: number; problems?: string[] } | null = null;
-    let failure: Error | null = null;
-    worker.once('message', (message: typeof reply) => {
-      reply = message;
-    });
-    worker.once('error', (err) => {
-      failure = err;
-    });
-    worker.once('exit', (code) => {
-      if (reply?.ok) resolve();
-      else if (reply?.problems) reject(new QuickCheckFailed(reply.problems));
-      else if (reply) reject(Object.assign(new Error(reply.message), { errcode: reply.errcode }));
-      else reject(failure ?? new Error(`the REINDEX thread exited (${code}) without an answer`));
-    });
-  });
+export async function checkAndReindexOnWorker(file: string, maxProblems: number): Promise<void> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, maxProblems } });
+  const reply = await replyOnExit<{ ok: boolean; message?: string; errcode?: number; problems?: string[] }>(
+    worker,
+    'REINDEX',
+  );
+  if (reply.ok) return;
+  if (reply.problems) throw new QuickCheckFailed(reply.problems);
+  throw Object.assign(new Error(reply.message), { errcode: reply.errcode });
 }

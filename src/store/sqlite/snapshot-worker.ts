@@ -12,6 +12,7 @@
  * imports of ours, the same from the built package and from the sources.
  */
 import { Worker } from 'node:worker_threads';
+import { replyOnExit } from './worker-reply.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -44,24 +45,11 @@ parentPort.postMessage(reply);
 
 /**
  * Resolves once `target` holds a consistent copy of `file` and the thread's
- * connection is closed; rejects with the SQLite error (its `errcode` kept).
- * Settled on the thread's exit, so the caller never races its close.
+ * connection is closed (worker-reply.ts); rejects with the SQLite error
+ * (its `errcode` kept).
  */
-export function vacuumIntoOnWorker(file: string, target: string, busyTimeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, target, busyTimeoutMs } });
-    let reply: { ok: boolean; message?: string; errcode?: number } | null = null;
-    let failure: Error | null = null;
-    worker.once('message', (message: typeof reply) => {
-      reply = message;
-    });
-    worker.once('error', (err) => {
-      failure = err;
-    });
-    worker.once('exit', (code) => {
-      if (reply?.ok) resolve();
-      else if (reply) reject(Object.assign(new Error(reply.message), { errcode: reply.errcode }));
-      else reject(failure ?? new Error(`the snapshot thread exited (${code}) without an answer`));
-    });
-  });
+export async function vacuumIntoOnWorker(file: string, target: string, busyTimeoutMs: number): Promise<void> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, target, busyTimeoutMs } });
+  const reply = await replyOnExit<{ ok: boolean; message?: string; errcode?: number }>(worker, 'snapshot');
+  if (!reply.ok) throw Object.assign(new Error(reply.message), { errcode: reply.errcode });
 }
