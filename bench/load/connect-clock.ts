@@ -6,7 +6,7 @@
  * one queues its first request — starting that request's clock
  * (PipelinedRequestsQueue.insertRequest) — right after `net.connect`, which
  * only attempts the connection once the loop has returned. At 1000
- * connections the loop took 105–206 ms on this machine (dev trace: the first
+ * connections the loop took up to 206 ms on this machine (dev trace: the first
  * accepted connection came 0.8 ms after it ended, the first request's clock
  * had started 206 ms before it), so every first request carried up to that
  * much of the load generator's own start-up: time no server can affect,
