@@ -237,7 +237,7 @@ async function verifySnapshot(
         try {
           counted = storeFacts(db, input.now, { throughTables: true });
         } catch {
-          counted = undefined;
+          // left uncounted: counted below, once the checks have passed
         }
       });
     } else checkIntegrity(db, 'the snapshot');

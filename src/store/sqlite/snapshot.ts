@@ -2,10 +2,11 @@
  * Consistent copies of a live store, and what can be learned from a copy
  * without the key: schema version, key binding, row counts, integrity.
  *
- * A snapshot is `VACUUM INTO` a new file on its own connection (and thread): one read
- * transaction, so the copy is consistent even while a listener writes (in WAL
- * mode a reader never blocks the writer, nor the writer a reader), and SQLite
- * copies page by page, so memory does not grow with the store.
+ * A snapshot is `VACUUM INTO` a new file on its own connection and thread:
+ * one read transaction, so the copy is consistent even while a listener
+ * writes (in WAL mode a reader never blocks the writer, nor the writer a
+ * reader), and SQLite copies page by page, so memory does not grow with the
+ * store.
  */
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
