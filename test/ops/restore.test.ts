@@ -608,11 +608,17 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
         };
         db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(tampered(row.v), row.r);
       });
+      const saves = async () =>
+        (await readdir(backupDir(install))).filter((n) => n.startsWith('pre-restore'));
+      const savedBefore = await saves();
+      // With --yes the values are opened beside the swap's copy, which then rolls back (restore.ts).
       const r = await cli(install, ['restore', file, '--yes']);
       expect(r.code).toBe(8);
       expect(r.stderr).toMatch(/not usable \(sealed value failed authentication/);
       expect(r.stderr).toContain('Nothing was changed');
       expect(await storeChecksums(install)).toEqual(sums);
+      // The save of the current store, taken while the backup was verified, is gone again.
+      expect(await saves()).toEqual(savedBefore);
     });
   }
 

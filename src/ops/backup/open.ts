@@ -8,9 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { open as openSealed } from '../../crypto/aead.js';
-import { CryptoError } from '../../crypto/errors.js';
 import { type DataKey, decodeKey } from '../../keys/data-key.js';
-import { StoreError } from '../../store/errors.js';
 import { LATEST_SCHEMA_VERSION } from '../../store/sqlite/migrations.js';
 import { openAllSealed } from '../../store/sqlite/reseal.js';
 import { SEALED } from '../../store/sqlite/sealed-fields.js';
@@ -64,12 +62,19 @@ export interface OpenBackupInput {
    * Rebuild every index of the snapshot from its rows instead of checking
    * them against the rows (snapshot.ts checkAndRebuild), before anything
    * reads through them: for restore, whose swap copies the snapshot's
-   * indexes as they are. The sealed values are opened and the store is
-   * counted meanwhile, on this thread. Otherwise — `backup --verify`,
+   * indexes as they are. The sealed values are opened (unless
+   * deferSealedCheck) and the store is counted meanwhile, on this thread. Otherwise — `backup --verify`,
    * `init --force` — the full integrity_check, and the snapshot is left as
    * it is.
    */
   readonly rebuildIndexes?: boolean;
+  /**
+   * With rebuildIndexes, and a backup sealed with `currentKey` (nothing to
+   * re-seal): leave opening every sealed value to the caller
+   * (`checkSealedValues`, which restore runs beside its swap, while the swap
+   * cannot commit). `sealedChecked` says whether it was left.
+   */
+  readonly deferSealedCheck?: boolean;
   /**
    * Work of the caller's to run while the file key is derived — for a
    * passphrase, scrypt on the thread pool, half a second in which the event
@@ -88,6 +93,8 @@ export interface OpenedBackup extends BackupInfo {
   readonly facts: StoreFacts;
   /** The `now` that `facts` were counted at (active grants depend on it). */
   readonly countedAt: number;
+  /** Whether every sealed value was opened; if not, `checkSealedValues` must be, before the snapshot is used. */
+  readonly sealedChecked: boolean;
   discard(): Promise<void>;
 }
 
@@ -125,7 +132,13 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
     }
     const manifest = payload.manifest();
     const snapshotKey = snapshotKeyFor(header, manifest, input);
-    const facts = await verifySnapshot(snapshotFile, header, snapshotKey, input);
+    const sealedChecked = !(
+      input.deferSealedCheck &&
+      input.rebuildIndexes &&
+      input.currentKey !== null &&
+      snapshotKey.id === input.currentKey.id
+    );
+    const facts = await verifySnapshot(snapshotFile, header, snapshotKey, { ...input, sealedChecked });
     return {
       file: input.file,
       bytes: size,
@@ -135,6 +148,7 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
       snapshotKey,
       facts,
       countedAt: input.now,
+      sealedChecked,
       discard,
     };
   } catch (err) {
@@ -200,14 +214,47 @@ function snapshotKeyFor(header: BackupHeader, manifest: Manifest, input: OpenBac
   return key;
 }
 
+function unusable(file: string, what: string, cause?: unknown): BackupError {
+  return new BackupError('bad_snapshot', `${file}: the store inside is not usable (${what})`, { cause });
+}
+
+/** A failure while reading the snapshot, as the BackupError that says which backup and why. */
+function asUnusable(file: string, err: unknown): BackupError {
+  if (err instanceof BackupError) return err;
+  return unusable(file, (err as Error).message, err);
+}
+
+/**
+ * Opens every sealed value of a backup opened with `deferSealedCheck`, with
+ * the key it is sealed with (this install's: it was deferred only then);
+ * throws the BackupError verification would have. A no-op if it was checked.
+ */
+export function checkSealedValues(backup: OpenedBackup, onProgress?: OnProgress): void {
+  if (backup.sealedChecked) return;
+  let db: ReturnType<typeof openSnapshot>;
+  try {
+    db = openSnapshot(backup.snapshotFile);
+  } catch (err) {
+    throw asUnusable(backup.file, err);
+  }
+  try {
+    openAllSealed(db, backup.snapshotKey, {
+      onProgress: (done, total) => onProgress?.('verify', done, total),
+    });
+  } catch (err) {
+    throw asUnusable(backup.file, err);
+  } finally {
+    db.close();
+  }
+}
+
 async function verifySnapshot(
   file: string,
   header: BackupHeader,
   key: DataKey,
-  input: OpenBackupInput,
+  input: OpenBackupInput & { sealedChecked: boolean },
 ): Promise<StoreFacts> {
-  const bad = (what: string, cause?: unknown) =>
-    new BackupError('bad_snapshot', `${input.file}: the store inside is not usable (${what})`, { cause });
+  const bad = (what: string, cause?: unknown) => unusable(input.file, what, cause);
   let db: ReturnType<typeof openSnapshot>;
   try {
     db = openSnapshot(file, { readOnly: !input.rebuildIndexes });
@@ -227,7 +274,7 @@ async function verifySnapshot(
     if (input.rebuildIndexes) {
       await checkAndRebuild(db, 'the snapshot', file, () => {
         try {
-          openEverySealed();
+          if (input.sealedChecked) openEverySealed();
         } catch (err) {
           sealed.failure = { err };
         }
@@ -255,9 +302,7 @@ async function verifySnapshot(
     else if (sealed.failure) throw sealed.failure.err;
     return facts;
   } catch (err) {
-    if (err instanceof BackupError) throw err;
-    if (err instanceof StoreError || err instanceof CryptoError) throw bad(err.message, err);
-    throw bad((err as Error).message, err);
+    throw asUnusable(input.file, err);
   } finally {
     db.close();
   }

@@ -6,28 +6,29 @@
  *    transaction), expire what hangs on keyed hashes that cannot be
  *    recomputed (reseal.ts); count what the store holds now and what it will.
  *    (openBackup has rebuilt every index from the rows: the swap copies them.)
- * 2. commit — back up the current store (sealed with the data key) as
- *    `backups/pre-restore-….backup`, so `restore --rollback` can undo it (or
- *    take it given: `savePrevious`, run while the backup was verified); then
- *    swap the content in ONE transaction on the live file (replace.ts), which
- *    a running listener sees at its next request. Music Assistant's client
- *    secret file is staged before the swap and moved into place after it
- *    (secret-file.ts).
+ * 2. commit — swap the content in ONE transaction on the live file
+ *    (replace.ts), which a running listener sees at its next request. The
+ *    copy runs on its own thread, and commits only once, beside it: the
+ *    backup's sealed values are opened, if verification left that to the
+ *    swap (openBackup `deferSealedCheck`); the current store is saved
+ *    (sealed with the data key) as `backups/pre-restore-….backup`, so
+ *    `restore --rollback` can undo it (or taken given: `savePrevious`, run
+ *    while the backup was verified); and Music Assistant's client secret
+ *    file is staged, to be moved into place after the swap (secret-file.ts).
  *
  * A crash at any point leaves the store as it was or as restored, never a mix.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Paths } from '../../config/paths.js';
 import type { DataKey } from '../../keys/data-key.js';
-import { StoreError } from '../../store/errors.js';
 import { migrate, openDatabase, schemaVersion, writeTransaction } from '../../store/sqlite/database.js';
 import { replaceContents } from '../../store/sqlite/replace.js';
 import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
 import { openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { createBackup, type OnProgress, type UncountedBackupSummary } from '../backup/create.js';
-import { currentSecret, type OpenedBackup } from '../backup/open.js';
+import { checkSealedValues, currentSecret, type OpenedBackup } from '../backup/open.js';
 import { crashPoint } from '../crash-point.js';
 import { promoteSecret, stageSecret } from './secret-file.js';
 
@@ -146,35 +147,55 @@ export async function commitRestore(
     now: number;
     onProgress?: OnProgress;
     /**
-     * The live store, saved already by `savePrevious` while the backup was
-     * being verified (the CLI does that when nothing is asked in between).
-     * Absent: it is saved now. Saved after inspectLiveStore, which migrates
-     * the live store, so that it is at the schema the swap writes.
+     * The live store, being saved already by `savePrevious` since the backup
+     * was verified (the CLI does that when nothing is asked in between).
+     * Absent: it is saved now, beside the swap. Started after
+     * inspectLiveStore, which migrates the live store, so that it is at the
+     * schema the swap writes.
      */
-    saved?: UncountedBackupSummary;
+    saving?: Promise<UncountedBackupSummary>;
+    /** Called just before the swap commits: from then on the store may be the restored one. */
+    committing?: () => void;
   },
 ): Promise<RestoreResult> {
   const { paths } = input;
   // Nothing to save when the store was empty (created by prepareRestore).
-  const previous = input.saved ?? (prepared.current.keyId === null ? null : await savePrevious(input));
-  crashPoint('restore:saved-previous');
+  // The save reads the store as it is before the swap commits (its own read
+  // transaction, WAL), and the swap commits only once the save is complete.
+  const saving =
+    input.saving ?? (prepared.current.keyId === null ? Promise.resolve(null) : savePrevious(input));
+  saving.catch(() => {}); // awaited beside the swap; its failure is the restore's
   const secret = prepared.changesSecretFile ? prepared.backup.manifest.musicAssistantSecret : undefined;
-  if (secret !== undefined) {
-    await stageSecret(paths, secret);
-    crashPoint('restore:secret-staged');
-  }
-  const db = openDatabase(paths.storeFile);
+  let previous: UncountedBackupSummary | null = null;
+  let committing = false;
   try {
-    replaceContents(db, prepared.backup.snapshotFile, {
+    // Its own failures are StoreErrors; those of the work beside it are thrown as they are.
+    await replaceContents(paths.storeFile, prepared.backup.snapshotFile, {
       onTable: (_name, done, total) => input.onProgress?.('swap', done, total),
+      // While the copy runs on its own thread: what must hold before it commits.
+      alongside: async () => {
+        checkSealedValues(prepared.backup, input.onProgress);
+        previous = await saving;
+        crashPoint('restore:saved-previous');
+        if (secret !== undefined) {
+          await stageSecret(paths, secret);
+          crashPoint('restore:secret-staged');
+        }
+      },
       beforeCommit: () => crashPoint('restore:before-commit'),
+      committing: () => {
+        committing = true;
+        input.committing?.();
+      },
     });
   } catch (err) {
-    throw err instanceof StoreError
-      ? err
-      : new StoreError('unavailable', (err as Error).message, { cause: err });
-  } finally {
-    db.close();
+    // Not swapped: a save taken here was never needed, and left in place it
+    // would be what the next --rollback restores. (The caller's own, it removes.)
+    if (!committing && input.saving === undefined) {
+      const saved = await saving.catch(() => null);
+      if (saved) await rm(saved.file, { force: true });
+    }
+    throw err;
   }
   crashPoint('restore:swapped');
   if (secret !== undefined) {

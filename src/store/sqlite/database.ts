@@ -18,7 +18,7 @@ import { StoreError } from '../errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 
 export const BUSY_TIMEOUT_MS = 10_000;
-const WAL_CHECKPOINT_PAGES = 10_000;
+export const WAL_CHECKPOINT_PAGES = 10_000;
 
 export interface DatabaseOptions {
   readonly readOnly?: boolean;

@@ -77,6 +77,9 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       onProgress: progress.onProgress,
       // The swap copies the snapshot's indexes (replace.ts): they are rebuilt from the rows.
       rebuildIndexes: true,
+      // Nothing is asked before the swap: its values are opened beside it,
+      // and it commits only if they all open (commitRestore).
+      deferSealedCheck: Boolean(flags.yes),
       whileKeyDerives: async () => {
         if (!existsSync(storeFile)) return;
         current = await inspectLiveStore({ storeFile, key, now });
@@ -109,13 +112,15 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       });
       if (!go) throw new CliError(EXIT.error, 'not restored. Nothing was changed.');
     }
-    early.swapping = true;
     const result = await commitRestore(prepared, {
       paths: deps.paths,
       key,
       now: deps.now(),
       onProgress: progress.onProgress,
-      ...(early.saving ? { saved: await early.saving } : {}),
+      ...(early.saving ? { saving: early.saving } : {}),
+      committing: () => {
+        early.swapping = true;
+      },
     });
     progress.end();
     if (flags.json) {
