@@ -63,9 +63,9 @@ export interface OpenBackupInput {
    * them against the rows (snapshot.ts checkAndRebuild), before anything
    * reads through them: for restore, whose swap copies the snapshot's
    * indexes as they are. The sealed values are opened (unless
-   * deferSealedCheck) and the store is counted meanwhile, on this thread. Otherwise — `backup --verify`,
-   * `init --force` — the full integrity_check, and the snapshot is left as
-   * it is.
+   * deferSealedCheck) and the store is counted meanwhile, on this thread.
+   * Otherwise — `backup --verify`, `init --force` — the full
+   * integrity_check, and the snapshot is left as it is.
    */
   readonly rebuildIndexes?: boolean;
   /**
@@ -93,7 +93,7 @@ export interface OpenedBackup extends BackupInfo {
   readonly facts: StoreFacts;
   /** The `now` that `facts` were counted at (active grants depend on it). */
   readonly countedAt: number;
-  /** Whether every sealed value was opened; if not, `checkSealedValues` must be, before the snapshot is used. */
+  /** Whether every sealed value was opened; if not, `checkSealedValues` must run before the snapshot is used. */
   readonly sealedChecked: boolean;
   discard(): Promise<void>;
 }

@@ -8,13 +8,14 @@
  *    (openBackup has rebuilt every index from the rows: the swap copies them.)
  * 2. commit — swap the content in ONE transaction on the live file
  *    (replace.ts), which a running listener sees at its next request. The
- *    copy runs on its own thread, and commits only once, beside it: the
- *    backup's sealed values are opened, if verification left that to the
- *    swap (openBackup `deferSealedCheck`); the current store is saved
- *    (sealed with the data key) as `backups/pre-restore-….backup`, so
- *    `restore --rollback` can undo it (or taken given: `savePrevious`, run
- *    while the backup was verified); and Music Assistant's client secret
- *    file is staged, to be moved into place after the swap (secret-file.ts).
+ *    copy runs on its own thread and commits only once all of this is done
+ *    beside it: the backup's sealed values are opened, if verification left
+ *    that to the swap (openBackup `deferSealedCheck`); the current store is
+ *    saved (sealed with the data key) as `backups/pre-restore-….backup`, so
+ *    `restore --rollback` can undo it (or the save is given, started by
+ *    `savePrevious` while the backup was verified); and Music Assistant's
+ *    client secret file is staged, to be moved into place after the swap
+ *    (secret-file.ts).
  *
  * A crash at any point leaves the store as it was or as restored, never a mix.
  */

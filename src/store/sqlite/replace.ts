@@ -32,9 +32,9 @@
  * copy keeps one core busy for about 1.1 s (dev timeline); restore uses the
  * other to open every sealed value of the backup (0.55 s) and to finish
  * saving the current store, instead of doing that before. Until COMMIT
- * nothing is changed: a failure of either side rolls the copy back. Like rebuild-worker.ts, the thread's code
- * is a string evaluated by the Worker: no imports of ours, the same from the
- * built package and from the sources.
+ * nothing is changed: a failure of either side rolls the copy back. Like
+ * rebuild-worker.ts, the thread's code is a string evaluated by the Worker:
+ * no imports of ours, the same from the built package and from the sources.
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
