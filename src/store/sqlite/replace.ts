@@ -132,7 +132,7 @@ async function main() {
     if ((await decision()) === 'commit') db.exec('COMMIT');
     else {
       db.exec('ROLLBACK');
-      reply = { ok: false, rolledBack: true };
+      reply = { ok: false, message: 'rolled back: the work beside the copy failed' };
     }
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
@@ -162,9 +162,7 @@ export interface ReplaceHooks {
   committing?: () => void;
 }
 
-type Reply =
-  | { ok: true }
-  | { ok: false; conflict?: boolean; rolledBack?: boolean; message?: string; errcode?: number };
+type Reply = { ok: true } | { ok: false; conflict?: boolean; message?: string; errcode?: number };
 type Message =
   | { type: 'table'; name: string; done: number; total: number }
   | { type: 'ready' }
