@@ -60,8 +60,20 @@ export interface Ratio {
 export interface FlowsRow {
   /** `relaxed`: the bench listener's limits (servers/ma-auth.ts); `shipped`: the defaults `ma-auth serve` runs with. */
   readonly limits: 'relaxed' | 'shipped';
+  /** The burst with the median p99 (of `runs`; of an even count, the slower middle one). */
   readonly result: FlowsResult | null;
+  /** Every burst, in the order run (one for the shipped limits). */
+  readonly runs?: readonly FlowsRunSummary[];
   readonly error?: string;
+}
+
+export interface FlowsRunSummary {
+  readonly completed: number;
+  readonly errors: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly wallS: number;
+  readonly listenerCpuS: number | null;
 }
 
 export interface Timing {
@@ -94,7 +106,11 @@ export interface OpsRow {
   readonly command: 'backup' | 'restore' | 'rotate-key' | 'migrate';
   readonly grants: number;
   readonly available: boolean;
+  /** Median over `runsMs`; null when any run failed. */
   readonly wallMs: number | null;
+  /** Every run's wall time, in the order run (settings.opsRuns). */
+  readonly runsMs?: readonly number[];
+  /** The largest over the runs. */
   readonly peakRssMb: number | null;
   readonly invocation: string | null;
   /** The command's own report (its --json output), shortened: evidence it did the work. */

@@ -122,8 +122,7 @@ export function tables(r: Results): Table[] {
     ]),
   });
   out.push({
-    title:
-      'Complete Alexa flows, all concurrent (authorize → approve with pairing code → code exchange → refresh)',
+    title: `Complete Alexa flows, all concurrent (authorize → approve with pairing code → code exchange → refresh)${s.flowsRuns > 1 ? ` — relaxed: the median of ${s.flowsRuns} bursts by p99` : ''}`,
     headers: [
       'rate limits',
       'flows',
@@ -159,19 +158,28 @@ export function tables(r: Results): Table[] {
         failed || '—',
       ];
     }),
-    notes: r.flows
-      .filter((f) => f.result)
-      .map(
-        (f) =>
-          `${f.limits}: per-step p99 ${Object.entries(f.result?.stepP99Ms ?? {})
-            .map(([k, v]) => `${k} ${n(v)} ms`)
-            .join(
-              ', ',
-            )}; creating the ${f.result?.flows} pairings beforehand took ${n(f.result?.pairingSetupS, 1)} s (${f.result?.pairingErrors} refused); ` +
-          `CPU time over the flows' ${n(f.result?.wallS, 2)} s: listener ${n(f.result?.listenerCpuS, 2)} s, flows process ${n(f.result?.clientCpuS, 2)} s; ` +
-          `a flow is timed from its connection's attempt, which came ${n(f.result?.beforeConnectingMs?.p50)} ms (median; at most ${n(f.result?.beforeConnectingMs?.max)}) ` +
-          'after the flows process set it up, while it set up the others (bench/flows/worker.ts)',
-      ),
+    notes: [
+      ...r.flows
+        .filter((f) => (f.runs?.length ?? 0) > 1)
+        .map(
+          (f) =>
+            `${f.limits}: ${f.runs?.length} bursts, each on a fresh install and listener; the row is the one with the median p99. ` +
+            `Every burst: ${f.runs?.map((b) => `p99 ${n(b.p99)} ms, ${n(b.completed)} completed, ${n(b.errors)} errors, listener CPU ${n(b.listenerCpuS, 2)} s`).join('; ')}`,
+        ),
+      ...r.flows
+        .filter((f) => f.result)
+        .map(
+          (f) =>
+            `${f.limits}: per-step p99 ${Object.entries(f.result?.stepP99Ms ?? {})
+              .map(([k, v]) => `${k} ${n(v)} ms`)
+              .join(
+                ', ',
+              )}; creating the ${f.result?.flows} pairings beforehand took ${n(f.result?.pairingSetupS, 1)} s (${f.result?.pairingErrors} refused); ` +
+            `CPU time over the flows' ${n(f.result?.wallS, 2)} s: listener ${n(f.result?.listenerCpuS, 2)} s, flows process ${n(f.result?.clientCpuS, 2)} s; ` +
+            `a flow is timed from its connection's attempt, which came ${n(f.result?.beforeConnectingMs?.p50)} ms (median; at most ${n(f.result?.beforeConnectingMs?.max)}) ` +
+            'after the flows process set it up, while it set up the others (bench/flows/worker.ts)',
+        ),
+    ],
   });
   if (r.cli) {
     const c = r.cli;
@@ -222,13 +230,14 @@ export function tables(r: Results): Table[] {
     notes: r.storeSize.filter((x) => x.error).map((x) => `${x.grants}: ${x.error}`),
   });
   out.push({
-    title: 'Offline operations (wall time, peak RSS from getrusage)',
-    headers: ['command', 'grants', 'wall ms', 'peak RSS MiB', 'status'],
-    align: ['l', 'r', 'r', 'r', 'l'],
+    title: `Offline operations (wall time, median of ${s.opsRuns} runs; peak RSS from getrusage, the largest of the runs)`,
+    headers: ['command', 'grants', 'wall ms', 'all runs ms', 'peak RSS MiB', 'status'],
+    align: ['l', 'r', 'r', 'l', 'r', 'l'],
     rows: r.ops.map((o) => [
       `ma-auth ${o.command}`,
       n(o.grants),
       n(o.wallMs),
+      o.runsMs?.map((v) => n(v)).join(', ') || '—',
       n(o.peakRssMb),
       !o.available ? 'not available (no such command in this build)' : (o.error ?? o.invocation ?? ''),
     ]),

@@ -104,7 +104,7 @@ export function flattenRows(r: Omit<Results, 'rows' | 'budgets' | 'finishedAt' |
       section: 'ops',
       name: `${o.command} @${o.grants}`,
       status: !o.available ? 'not available' : o.error ? 'error' : 'measured',
-      metrics: o.available ? { wallMs: o.wallMs, peakRssMb: o.peakRssMb } : {},
+      metrics: o.available ? { wallMs: o.wallMs, runs: o.runsMs?.length ?? 0, peakRssMb: o.peakRssMb } : {},
       ...(o.error ? { note: o.error } : o.invocation ? { note: o.invocation } : {}),
     });
   }
