@@ -651,6 +651,36 @@ describe('ma-auth restore: indexes are built from the rows, never taken from the
     expect((await readdir(join(install.home, 'data'))).filter((n) => n.startsWith('.ma-auth'))).toEqual([]);
   });
 
+  it('tokens whose grant is missing (a broken foreign key): refused by restore and by backup --verify, the store untouched', async () => {
+    const key = await installKey(install);
+    const dump = logicalDump(install.storeFile, key);
+    const sums = await storeChecksums(install);
+    const file = await backupOfAlteredCopy('orphans', (db) => {
+      db.exec('PRAGMA foreign_keys = OFF');
+      db.exec(
+        'DELETE FROM grants WHERE rowid = (SELECT min(rowid) FROM grants WHERE id IN (SELECT grant_id FROM tokens))',
+      );
+    });
+    const saves = async () =>
+      existsSync(backupDir(install))
+        ? (await readdir(backupDir(install))).filter((n) => n.startsWith('pre-restore'))
+        : [];
+    const savedBefore = await saves();
+    // With --yes the foreign keys are checked beside the swap's copy, which then rolls back (restore.ts).
+    const r = await cli(install, ['restore', file, '--yes']);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(/not usable \(the snapshot has \d+ rows whose parent row is missing\)/);
+    expect(r.stderr).toContain('Nothing was changed');
+    expect(await storeChecksums(install)).toEqual(sums);
+    expect(logicalDump(install.storeFile, key)).toEqual(dump);
+    expect(await saves()).toEqual(savedBefore);
+    expect((await readdir(join(install.home, 'data'))).filter((n) => n.startsWith('.ma-auth'))).toEqual([]);
+    // Verification checks them before anything else would use the file.
+    const v = await cli(install, ['backup', '--verify', file]);
+    expect(v.code).toBe(8);
+    expect(v.stderr).toMatch(/rows whose parent row is missing/);
+  });
+
   it('rows that break a UNIQUE index: refused, the store untouched', async () => {
     const key = await installKey(install);
     const dump = logicalDump(install.storeFile, key);

@@ -14,6 +14,7 @@ import { openAllSealed } from '../../store/sqlite/reseal.js';
 import { SEALED } from '../../store/sqlite/sealed-fields.js';
 import {
   checkAndRebuild,
+  checkForeignKeys,
   checkIntegrity,
   openSnapshot,
   type StoreFacts,
@@ -62,19 +63,20 @@ export interface OpenBackupInput {
    * Rebuild every index of the snapshot from its rows instead of checking
    * them against the rows (snapshot.ts checkAndRebuild), before anything
    * reads through them: for restore, whose swap copies the snapshot's
-   * indexes as they are. The sealed values are opened (unless
-   * deferSealedCheck) and the store is counted meanwhile, on this thread.
+   * indexes as they are. The sealed values are opened (unless deferChecks)
+   * and the store is counted meanwhile, on this thread.
    * Otherwise — `backup --verify`, `init --force` — the full
    * integrity_check, and the snapshot is left as it is.
    */
   readonly rebuildIndexes?: boolean;
   /**
    * With rebuildIndexes, and a backup sealed with `currentKey` (nothing to
-   * re-seal): leave opening every sealed value to the caller
-   * (`checkSealedValues`, which restore runs beside its swap, while the swap
-   * cannot commit). `sealedChecked` says whether it was left.
+   * re-seal): leave the checks that need only the rebuilt file — every
+   * sealed value opened, and foreign keys — to the caller
+   * (`finishVerification`, which restore runs beside its swap, while the
+   * swap cannot commit). `verified` says whether they were left.
    */
-  readonly deferSealedCheck?: boolean;
+  readonly deferChecks?: boolean;
   /**
    * Work of the caller's to run while the file key is derived — for a
    * passphrase, scrypt on the thread pool, half a second in which the event
@@ -93,8 +95,8 @@ export interface OpenedBackup extends BackupInfo {
   readonly facts: StoreFacts;
   /** The `now` that `facts` were counted at (active grants depend on it). */
   readonly countedAt: number;
-  /** Whether every sealed value was opened; if not, `checkSealedValues` must run before the snapshot is used. */
-  readonly sealedChecked: boolean;
+  /** Whether every check was made; if not, `finishVerification` must run before the snapshot is used. */
+  readonly verified: boolean;
   discard(): Promise<void>;
 }
 
@@ -132,13 +134,13 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
     }
     const manifest = payload.manifest();
     const snapshotKey = snapshotKeyFor(header, manifest, input);
-    const sealedChecked = !(
-      input.deferSealedCheck &&
+    const verified = !(
+      input.deferChecks &&
       input.rebuildIndexes &&
       input.currentKey !== null &&
       snapshotKey.id === input.currentKey.id
     );
-    const facts = await verifySnapshot(snapshotFile, header, snapshotKey, { ...input, sealedChecked });
+    const facts = await verifySnapshot(snapshotFile, header, snapshotKey, { ...input, verified });
     return {
       file: input.file,
       bytes: size,
@@ -148,7 +150,7 @@ export async function openBackup(input: OpenBackupInput): Promise<OpenedBackup> 
       snapshotKey,
       facts,
       countedAt: input.now,
-      sealedChecked,
+      verified,
       discard,
     };
   } catch (err) {
@@ -225,12 +227,14 @@ function asUnusable(file: string, err: unknown): BackupError {
 }
 
 /**
- * Opens every sealed value of a backup opened with `deferSealedCheck`, with
- * the key it is sealed with (this install's: it was deferred only then);
- * throws the BackupError verification would have. A no-op if it was checked.
+ * The checks a backup opened with `deferChecks` left (this install's key
+ * seals it: they were left only then): foreign keys, then every sealed value
+ * opened — in that order, as verification makes them, so that a damaged file
+ * is refused for what the checks say. Throws the BackupError verification
+ * would have. A no-op if it was verified in full.
  */
-export function checkSealedValues(backup: OpenedBackup, onProgress?: OnProgress): void {
-  if (backup.sealedChecked) return;
+export function finishVerification(backup: OpenedBackup, onProgress?: OnProgress): void {
+  if (backup.verified) return;
   let db: ReturnType<typeof openSnapshot>;
   try {
     db = openSnapshot(backup.snapshotFile);
@@ -238,6 +242,7 @@ export function checkSealedValues(backup: OpenedBackup, onProgress?: OnProgress)
     throw asUnusable(backup.file, err);
   }
   try {
+    checkForeignKeys(db, 'the snapshot');
     openAllSealed(db, backup.snapshotKey, {
       onProgress: (done, total) => onProgress?.('verify', done, total),
     });
@@ -252,7 +257,7 @@ async function verifySnapshot(
   file: string,
   header: BackupHeader,
   key: DataKey,
-  input: OpenBackupInput & { sealedChecked: boolean },
+  input: OpenBackupInput & { verified: boolean },
 ): Promise<StoreFacts> {
   const bad = (what: string, cause?: unknown) => unusable(input.file, what, cause);
   let db: ReturnType<typeof openSnapshot>;
@@ -272,9 +277,10 @@ async function verifySnapshot(
     const sealed: { failure?: { err: unknown } } = {};
     let counted: StoreFacts | undefined;
     if (input.rebuildIndexes) {
-      await checkAndRebuild(db, 'the snapshot', file, () => {
+      // Foreign keys are checked after the rebuild, or with the sealed values.
+      await checkAndRebuild(db, 'the snapshot', file, { foreignKeys: input.verified }, () => {
         try {
-          if (input.sealedChecked) openEverySealed();
+          if (input.verified) openEverySealed();
         } catch (err) {
           sealed.failure = { err };
         }

@@ -9,8 +9,9 @@
  * 2. commit — swap the content in ONE transaction on the live file
  *    (replace.ts), which a running listener sees at its next request. The
  *    copy runs on its own thread and commits only once all of this is done
- *    beside it: the backup's sealed values are opened, if verification left
- *    that to the swap (openBackup `deferSealedCheck`); the current store is
+ *    beside it: the backup's foreign keys are checked and its sealed values
+ *    opened, if verification left that to the swap (openBackup
+ *    `deferChecks`); the current store is
  *    saved (sealed with the data key) as `backups/pre-restore-….backup`, so
  *    `restore --rollback` can undo it (or the save is given, started by
  *    `savePrevious` while the backup was verified); and Music Assistant's
@@ -29,7 +30,7 @@ import { type ResealResult, resealAll } from '../../store/sqlite/reseal.js';
 import { openSnapshot, type StoreFacts, storeFacts } from '../../store/sqlite/snapshot.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { createBackup, type OnProgress, type UncountedBackupSummary } from '../backup/create.js';
-import { checkSealedValues, currentSecret, type OpenedBackup } from '../backup/open.js';
+import { currentSecret, finishVerification, type OpenedBackup } from '../backup/open.js';
 import { crashPoint } from '../crash-point.js';
 import { promoteSecret, stageSecret } from './secret-file.js';
 
@@ -175,7 +176,7 @@ export async function commitRestore(
       onTable: (_name, done, total) => input.onProgress?.('swap', done, total),
       // While the copy runs on its own thread: what must hold before it commits.
       alongside: async () => {
-        checkSealedValues(prepared.backup, input.onProgress);
+        finishVerification(prepared.backup, input.onProgress);
         previous = await saving;
         crashPoint('restore:saved-previous');
         if (secret !== undefined) {

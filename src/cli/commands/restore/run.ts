@@ -77,9 +77,10 @@ export async function runRestore(file: string | undefined, flags: RestoreFlags, 
       onProgress: progress.onProgress,
       // The swap copies the snapshot's indexes (replace.ts): they are rebuilt from the rows.
       rebuildIndexes: true,
-      // Nothing is asked before the swap: its values are opened beside it,
-      // and it commits only if they all open (commitRestore).
-      deferSealedCheck: Boolean(flags.yes),
+      // Nothing is asked before the swap: its foreign keys are checked and
+      // its values opened beside it, and it commits only if all of that
+      // passes (commitRestore).
+      deferChecks: Boolean(flags.yes),
       whileKeyDerives: async () => {
         if (!existsSync(storeFile)) return;
         current = await inspectLiveStore({ storeFile, key, now });
