@@ -33,7 +33,7 @@
  * `alongside` work has succeeded. At 100,000 grants and 600,000 tokens the
  * copy keeps one core busy for about 1.1 s (dev timeline); restore uses the
  * other to check the backup's foreign keys and open every sealed value
- * (0.15 and 0.55 s) and to finish
+ * (0.14–0.18 and 0.55 s) and to finish
  * saving the current store, instead of doing that before. Until COMMIT
  * nothing is changed: a failure of either side rolls the copy back. Like
  * rebuild-worker.ts, the thread's code is a string evaluated by the Worker:

@@ -136,7 +136,7 @@ export function checkIntegrity(db: DatabaseSync, file: string): void {
  * (rebuild-worker.ts) while `meanwhile` runs on this one, for a snapshot
  * `db` opened in WAL mode (its only other connection is the worker's); then
  * foreign keys, unless the caller checks them later (`foreignKeys: false`:
- * restore does, beside its swap's copy — 0.15–0.2 s at 100,000 grants and
+ * restore does, beside its swap's copy — 0.14–0.18 s at 100,000 grants and
  * 600,000 tokens that would otherwise be on its path).
  *
  * `meanwhile` sees the file as it was before the rebuild, so it must read
