@@ -146,15 +146,7 @@ export async function opsSection(ctx: RunContext, stores: Map<number, Install>):
         continue;
       }
       if (ctx.timeLeftS() < 15) {
-        rows.push({
-          command,
-          grants,
-          available: true,
-          wallMs: null,
-          peakRssMb: null,
-          invocation: null,
-          error: 'not run: out of time',
-        });
+        rows.push(failedRow(command, grants, 'not run: out of time'));
         continue;
       }
       const runs: OpsRow[] = [];
@@ -173,15 +165,7 @@ export async function opsSection(ctx: RunContext, stores: Map<number, Install>):
           if (!install) throw new Error(`no ${grants}-grant store (its store-size run failed)`);
           runs.push(await runOp(ctx, command, grants, help, install));
         } catch (err) {
-          runs.push({
-            command,
-            grants,
-            available: true,
-            wallMs: null,
-            peakRssMb: null,
-            invocation: null,
-            error: errorText(err),
-          });
+          runs.push(failedRow(command, grants, errorText(err)));
         }
         if (runs.at(-1)?.error) break;
       }
@@ -189,6 +173,11 @@ export async function opsSection(ctx: RunContext, stores: Map<number, Install>):
     }
   }
   return rows;
+}
+
+/** A row for a command this build has, without a time. */
+function failedRow(command: Command, grants: number, error: string): OpsRow {
+  return { command, grants, available: true, wallMs: null, peakRssMb: null, invocation: null, error };
 }
 
 /**
