@@ -11,12 +11,11 @@
  *    copy runs on its own thread and commits only once all of this is done
  *    beside it: the backup's foreign keys are checked and its sealed values
  *    opened, if verification left that to the swap (openBackup
- *    `deferChecks`); the current store is
- *    saved (sealed with the data key) as `backups/pre-restore-….backup`, so
- *    `restore --rollback` can undo it (or the save is given, started by
- *    `savePrevious` while the backup was verified); and Music Assistant's
- *    client secret file is staged, to be moved into place after the swap
- *    (secret-file.ts).
+ *    `deferChecks`); the current store is saved (sealed with the data key)
+ *    as `backups/pre-restore-….backup`, so `restore --rollback` can undo it
+ *    (or the save is given, started by `savePrevious` while the backup was
+ *    verified); and Music Assistant's client secret file is staged, to be
+ *    moved into place after the swap (secret-file.ts).
  *
  * A crash at any point leaves the store as it was or as restored, never a mix.
  */

@@ -25,16 +25,16 @@
  * passed `foreign_key_check` when verified, and every later write to it ran
  * with foreign keys enforced — or, with `--yes`, the check runs beside the
  * copy, on the file as copied, and the copy commits only if it passes);
- * every table is copied whole, so the result has
- * exactly its rows. Both files must be at the same schema version (the caller
- * migrates the incoming one first).
+ * every table is copied whole, so the result has exactly its rows. Both
+ * files must be at the same schema version (the caller migrates the
+ * incoming one first).
  *
  * The copy runs on a thread of its own, and commits only once the caller's
  * `alongside` work has succeeded. At 100,000 grants and 600,000 tokens the
  * copy keeps one core busy for about 1.1 s (dev timeline); restore uses the
  * other to check the backup's foreign keys and open every sealed value
- * (0.14–0.18 and 0.55 s) and to finish
- * saving the current store, instead of doing that before. Until COMMIT
+ * (0.14–0.18 and 0.55 s) and to finish saving the current store, instead
+ * of doing that before. Until COMMIT
  * nothing is changed: a failure of either side rolls the copy back. Like
  * rebuild-worker.ts, the thread's code is a string evaluated by the Worker:
  * no imports of ours, the same from the built package and from the sources.
