@@ -42,8 +42,8 @@ export async function flowsSection(ctx: RunContext): Promise<FlowsRow[]> {
 }
 
 /**
- * One row for the bursts at one set of limits: the burst with the median
- * p99 stands for them (of an even count, the slower middle one), and every burst
+ * One row for the bursts at one set of limits: the burst with the median p99
+ * stands for them (of an even count, the slower middle one), and every burst
  * is listed. A burst that failed to run fails the row.
  */
 export function combineFlowRuns(
