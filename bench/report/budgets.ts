@@ -3,7 +3,7 @@
  * is missing is "not measured" (or "not available" when the command does not
  * exist yet) — never "pass".
  */
-import type { Budget, BudgetStatus, FlowsRunSummary, Results, ScenarioId } from '../lib/results.js';
+import type { Budget, BudgetStatus, Results, ScenarioId } from '../lib/results.js';
 
 /** "Peak RSS not growing with store size beyond a constant": this constant. */
 export const RSS_GROWTH_LIMIT_MB = 32;
@@ -86,19 +86,8 @@ export function checkBudgets(r: Input): Budget[] {
   const relaxed = r.flows.find((f) => f.limits === 'relaxed');
   const flows = relaxed?.result ?? null;
   // Every burst's errors count; flows that neither completed nor failed are errors too.
-  const bursts: readonly FlowsRunSummary[] = relaxed?.runs?.length
-    ? relaxed.runs
-    : flows
-      ? [
-          {
-            ...flows.latencyMs,
-            completed: flows.completed,
-            errors: flows.errors,
-            wallS: flows.wallS,
-            listenerCpuS: flows.listenerCpuS,
-          },
-        ]
-      : [];
+  // combineFlowRuns (sections/flows.ts) lists every burst whenever it has a result.
+  const bursts = relaxed?.runs ?? [];
   const flowErrors = bursts.reduce((sum, b) => sum + r.settings.flows - b.completed, 0);
   const burstsText = bursts.length > 1 ? ` over ${bursts.length} bursts` : '';
   budgets.push(
